@@ -1,0 +1,87 @@
+// syva: the agent (`syva --policy-dir DIR`) and `syva status`.
+#include <getopt.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include <spdlog/spdlog.h>
+
+#include "cli/run_agent.h"
+#include "cli/status.h"
+
+namespace {
+
+constexpr const char* kUsage = R"(Usage:
+  syva [--policy-dir DIR] [--containerd-sock PATH] [--pin-path PATH] [--log-level LEVEL]
+      Run the agent: load the zone policies in DIR (one <zone>.toml each), load
+      and pin the BPF-LSM programs, self-test, and enforce until SIGINT/SIGTERM.
+      Defaults: /etc/syva/policies, /run/containerd/containerd.sock,
+      /sys/fs/bpf/syva, info.
+  syva status [--pin-path PATH] [--json]
+      Print what the kernel enforces, from the pinned maps alone.
+      Exit 0 when enforcement is ACTIVE, 1 when INACTIVE.
+  syva --help | --version
+
+Agent exit codes: 0 stopped cleanly, 1 runtime error, 2 invalid policy,
+3 kernel cannot run BPF-LSM, 4 self-test failed (refused to enforce).
+)";
+
+int usage_error(const char* what) {
+  fprintf(stderr, "syva: %s\n\n%s", what, kUsage);
+  return 64;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+
+  bool status = argc > 1 && strcmp(argv[1], "status") == 0;
+  if (status) {
+    --argc;
+    ++argv;
+  }
+
+  syva::AgentOptions agent;
+  bool json = false;
+  std::string log_level = "info";
+  enum { kPolicyDir = 1, kSock, kPin, kLogLevel, kJson };
+  static const option longopts[] = {
+      {"policy-dir", required_argument, nullptr, kPolicyDir},
+      {"containerd-sock", required_argument, nullptr, kSock},
+      {"pin-path", required_argument, nullptr, kPin},
+      {"log-level", required_argument, nullptr, kLogLevel},
+      {"json", no_argument, nullptr, kJson},
+      {"help", no_argument, nullptr, 'h'},
+      {"version", no_argument, nullptr, 'V'},
+      {nullptr, 0, nullptr, 0},
+  };
+  opterr = 0;
+  int opt;
+  while ((opt = getopt_long(argc, argv, "hV", longopts, nullptr)) != -1) {
+    switch (opt) {
+      case kPolicyDir: agent.policy_dir = optarg; break;
+      case kSock: agent.containerd_sock = optarg; break;
+      case kPin: agent.pin_path = optarg; break;
+      case kLogLevel: log_level = optarg; break;
+      case kJson: json = true; break;
+      case 'h': fputs(kUsage, stdout); return 0;
+      case 'V': printf("syva %s\n", SYVA_VERSION); return 0;
+      default: return usage_error(("unknown or incomplete option '" + std::string(argv[optind - 1]) + "'").c_str());
+    }
+  }
+  if (optind < argc) return usage_error(("unexpected argument '" + std::string(argv[optind]) + "'").c_str());
+
+  if (status) {
+    auto report = syva::read_status(agent.pin_path);
+    fputs((json ? syva::format_status_json(report) : syva::format_status_text(report)).c_str(), stdout);
+    return syva::status_exit_code(report);
+  }
+  if (json) return usage_error("--json belongs to `syva status`");
+
+  auto level = spdlog::level::from_str(log_level);
+  if (level == spdlog::level::off && log_level != "off") return usage_error("--log-level: unknown level");
+  spdlog::set_level(level);
+  return syva::run_agent(agent);
+}

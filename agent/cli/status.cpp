@@ -1,0 +1,131 @@
+#include "cli/status.h"
+
+#include <bpf/bpf.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <map>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "enforcer/enforcer.h"
+#include "enforcer/hooks.h"
+#include "enforcer/pin_lock.h"
+
+namespace syva {
+
+namespace {
+
+class PinnedFd {
+ public:
+  explicit PinnedFd(const std::string& path) : fd_(bpf_obj_get(path.c_str())) {}
+  ~PinnedFd() {
+    if (fd_ >= 0) close(fd_);
+  }
+  PinnedFd(const PinnedFd&) = delete;
+  PinnedFd& operator=(const PinnedFd&) = delete;
+  int get() const { return fd_; }
+  explicit operator bool() const { return fd_ >= 0; }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+StatusReport read_status(const std::string& pin_path) {
+  StatusReport r;
+  r.pin_path = pin_path;
+  r.agent_running = PinLock::held_by_other(pin_path);
+
+  size_t pinned_links = 0;
+  for (const auto& prog : Enforcer::enforcing_programs()) {
+    if (PinnedFd(pin_path + "/links/" + prog)) {
+      ++pinned_links;
+      r.attached.push_back(prog);
+    }
+  }
+  r.active = pinned_links == Enforcer::enforcing_programs().size();
+
+  std::map<uint32_t, ZoneStatus> zones;
+  if (PinnedFd names(pin_path + "/zone_names"); names) {
+    for (uint32_t id = 1; id < SYVA_MAX_ZONES; ++id) {
+      syva_zone_name v{};
+      if (bpf_map_lookup_elem(names.get(), &id, &v) != 0 || v.name[0] == '\0') break;
+      zones[id] = {id, std::string(v.name, strnlen(v.name, sizeof(v.name))), 0};
+    }
+  } else {
+    r.problems.push_back(fmt::format("no pinned zone_names map at {}", pin_path));
+  }
+  if (PinnedFd members(pin_path + "/zone_membership"); members) {
+    uint64_t key = 0, next = 0;
+    const uint64_t* prev = nullptr;
+    while (bpf_map_get_next_key(members.get(), prev, &next) == 0) {
+      uint32_t zone = 0;
+      if (bpf_map_lookup_elem(members.get(), &next, &zone) == 0) {
+        if (auto it = zones.find(zone); it != zones.end())
+          ++it->second.members;
+        else
+          ++r.unknown_zone_members;
+      }
+      key = next;
+      prev = &key;
+    }
+  }
+  for (auto& [id, z] : zones) r.zones.push_back(z);
+
+  if (PinnedFd counters(pin_path + "/counters"); counters) {
+    const auto all = read_counters(counters.get());
+    for (uint32_t hook = 0; hook < kEnforcingHooks; ++hook) {
+      r.hooks.push_back({std::string(hook_name(hook)), all[hook]});
+      r.dropped_events += all[hook].dropped;
+    }
+  } else {
+    r.problems.push_back(fmt::format("no pinned counters map at {}", pin_path));
+  }
+  return r;
+}
+
+std::string format_status_text(const StatusReport& r) {
+  std::string out = fmt::format("syva: {}\npin path: {}\nagent: {}\n", r.active ? "ACTIVE" : "INACTIVE", r.pin_path,
+                                r.agent_running ? "running" : "not running");
+  if (!r.active && !r.attached.empty())
+    out += fmt::format("attached: only {} of {} hooks\n", r.attached.size(), Enforcer::enforcing_programs().size());
+  out += "zones:\n";
+  if (r.zones.empty()) out += "  (none)\n";
+  for (const auto& z : r.zones)
+    out += fmt::format("  {} (id {}): {} member{}\n", z.name, z.id, z.members, z.members == 1 ? "" : "s");
+  if (r.unknown_zone_members) out += fmt::format("  (unnamed zones): {} members\n", r.unknown_zone_members);
+  out += "hooks:\n";
+  for (const auto& h : r.hooks)
+    out += fmt::format("  {:<20} allow={} deny={} error={}\n", h.name + ":", h.counters.allow, h.counters.deny,
+                       h.counters.error);
+  out += fmt::format("dropped events: {}\n", r.dropped_events);
+  for (const auto& p : r.problems) out += fmt::format("note: {}\n", p);
+  return out;
+}
+
+std::string format_status_json(const StatusReport& r) {
+  nlohmann::json j;
+  j["status"] = r.active ? "ACTIVE" : "INACTIVE";
+  j["active"] = r.active;
+  j["pin_path"] = r.pin_path;
+  j["agent_running"] = r.agent_running;
+  j["attached"] = r.attached;
+  j["zones"] = nlohmann::json::array();
+  for (const auto& z : r.zones) j["zones"].push_back({{"id", z.id}, {"name", z.name}, {"members", z.members}});
+  j["unknown_zone_members"] = r.unknown_zone_members;
+  j["hooks"] = nlohmann::json::object();
+  for (const auto& h : r.hooks)
+    j["hooks"][h.name] = {{"allow", h.counters.allow}, {"deny", h.counters.deny}, {"error", h.counters.error},
+                          {"dropped", h.counters.dropped}};
+  j["dropped_events"] = r.dropped_events;
+  j["problems"] = r.problems;
+  return j.dump(2) + "\n";
+}
+
+int status_exit_code(const StatusReport& r) { return r.active ? 0 : 1; }
+
+}  // namespace syva

@@ -1,0 +1,42 @@
+// `syva status`: what the kernel is enforcing, read from the pinned maps
+// and links alone (there is no agent socket to ask).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "syva_abi.h"
+
+namespace syva {
+
+struct ZoneStatus {
+  uint32_t id = 0;
+  std::string name;
+  uint64_t members = 0;
+};
+
+struct HookStatus {
+  std::string name;
+  syva_counters counters{};
+};
+
+struct StatusReport {
+  std::string pin_path;
+  bool active = false;         // every enforcing program's link is pinned
+  bool agent_running = false;  // some process holds the pin lock
+  std::vector<std::string> attached;
+  std::vector<ZoneStatus> zones;
+  uint64_t unknown_zone_members = 0;  // members whose zone id has no name
+  std::vector<HookStatus> hooks;
+  uint64_t dropped_events = 0;
+  std::vector<std::string> problems;  // why something could not be read
+};
+
+StatusReport read_status(const std::string& pin_path);
+std::string format_status_text(const StatusReport& report);
+std::string format_status_json(const StatusReport& report);
+// 0 when enforcement is active, 1 when not.
+int status_exit_code(const StatusReport& report);
+
+}  // namespace syva

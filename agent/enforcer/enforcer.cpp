@@ -1,0 +1,385 @@
+#include "enforcer/enforcer.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+#include <set>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "enforcer/kernel_support.h"
+#include "enforcer/pin_lock.h"
+#include "syva.skel.h"
+
+namespace fs = std::filesystem;
+
+namespace syva {
+
+namespace {
+
+constexpr long kBpfFsMagic = 0xcafe4a11;
+
+// libbpf explains load failures on its print callback; keep its warnings to
+// quote the relevant one in our own error instead of flooding the log.
+std::mutex g_libbpf_mutex;
+std::vector<std::string> g_libbpf_warnings;
+
+int libbpf_to_spdlog(enum libbpf_print_level level, const char* format, va_list args) {
+  char buf[1024];
+  vsnprintf(buf, sizeof(buf), format, args);
+  std::string line(buf);
+  while (!line.empty() && line.back() == '\n') line.pop_back();
+  if (line.starts_with("libbpf: ")) line.erase(0, 8);
+  if (level == LIBBPF_WARN) {
+    std::lock_guard lock(g_libbpf_mutex);
+    g_libbpf_warnings.push_back(line);
+  }
+  spdlog::debug("libbpf: {}", line);
+  return 0;
+}
+
+std::string libbpf_failure_detail() {
+  std::lock_guard lock(g_libbpf_mutex);
+  for (const auto& w : g_libbpf_warnings)
+    if (w.find("failed") != std::string::npos) return w;
+  return g_libbpf_warnings.empty() ? "" : g_libbpf_warnings.back();
+}
+
+std::string errstr(int err) { return strerror(err < 0 ? -err : err); }
+
+template <typename K, typename V>
+void update(int fd, const K& key, const V& value, const char* map) {
+  if (bpf_map_update_elem(fd, &key, &value, BPF_ANY) != 0)
+    throw EnforcerError(fmt::format("writing map {} failed: {}", map, strerror(errno)));
+}
+
+template <typename K>
+std::vector<K> keys_of(int fd) {
+  std::vector<K> keys;
+  K key{}, next{};
+  const K* prev = nullptr;
+  while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+    keys.push_back(next);
+    key = next;
+    prev = &key;
+  }
+  return keys;
+}
+
+bool contains(const std::vector<syva_zone_pair>& pairs, const syva_zone_pair& p) {
+  for (const auto& x : pairs)
+    if (x.a == p.a && x.b == p.b) return true;
+  return false;
+}
+
+std::string links_dir(const std::string& pin) { return pin + "/links"; }
+
+bool is_bpffs(const fs::path& dir) {
+  struct statfs sfs {};
+  return statfs(dir.c_str(), &sfs) == 0 && static_cast<long>(sfs.f_type) == kBpfFsMagic;
+}
+
+// Pins need a BPF filesystem. Hosts that never mounted the conventional one
+// get it mounted, as systemd would; any other place must be prepared by the
+// operator.
+void ensure_bpffs(const fs::path& dir) {
+  if (is_bpffs(dir)) return;
+  if (dir == "/sys/fs/bpf" && mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700") == 0) {
+    spdlog::info("mounted a BPF filesystem at /sys/fs/bpf");
+    return;
+  }
+  throw EnforcerError(fmt::format("{} is not a BPF filesystem (mount -t bpf bpf {})", dir.string(), dir.string()));
+}
+
+}  // namespace
+
+const std::vector<std::string>& Enforcer::map_names() {
+  static const std::vector<std::string> names = {"zone_membership", "zone_policy", "zone_names",
+                                                 "inode_zone",      "zone_allowed_comms", "counters",
+                                                 "events",          "selftest"};
+  return names;
+}
+
+const std::vector<std::string>& Enforcer::enforcing_programs() {
+  static const std::vector<std::string> names = {
+      "syva_file_open",      "syva_bprm_check",          "syva_mmap_file",    "syva_ptrace_access_check",
+      "syva_task_kill",      "syva_unix_stream_connect", "syva_unix_may_send"};
+  return names;
+}
+
+Enforcer::Enforcer(EnforcerOptions options) : options_(std::move(options)) {
+  libbpf_set_print(libbpf_to_spdlog);
+  {
+    std::lock_guard lock(g_libbpf_mutex);
+    g_libbpf_warnings.clear();
+  }
+
+  const fs::path pin(options_.pin_path);
+  ensure_bpffs(pin.parent_path());
+  try {
+    lock_ = std::make_unique<PinLock>(options_.pin_path);
+  } catch (const std::runtime_error& e) {
+    throw EnforcerError(e.what());
+  }
+
+  try {
+    open_and_load();
+  } catch (...) {
+    if (skel_) syva_bpf__destroy(skel_);
+    skel_ = nullptr;
+    lock_.reset();
+    std::error_code ec;
+    fs::remove(options_.pin_path, ec);  // only if empty: pins we did not make stay
+    throw;
+  }
+}
+
+void Enforcer::open_and_load() {
+  skel_ = syva_bpf__open();
+  if (!skel_) throw EnforcerError(fmt::format("opening the BPF object failed: {}", errstr(errno)));
+
+  bpf_map* map;
+  bpf_object__for_each_map(map, skel_->obj) {
+    if (bpf_map__is_internal(map)) continue;
+    bpf_map__set_pin_path(map, (fs::path(options_.pin_path) / bpf_map__name(map)).c_str());
+  }
+  remove_incompatible_pins();
+
+  if (!options_.load_programs) {
+    bpf_program* prog;
+    bpf_object__for_each_program(prog, skel_->obj) bpf_program__set_autoload(prog, false);
+  }
+  if (int err = syva_bpf__load(skel_); err != 0)
+    throw KernelUnsupported(explain_load_failure(err, libbpf_failure_detail()));
+
+  for (const auto& [id, name] : zone_names()) {
+    (void)id;
+    zone_names_.push_back(name);
+  }
+  const auto adopted = members();
+  if (!adopted.empty() || !zone_names_.empty())
+    spdlog::info("re-adopted pinned state at {}: {} zones, {} members", options_.pin_path, zone_names_.size(),
+                 adopted.size());
+}
+
+// libbpf refuses to reuse a pin whose definition changed (an upgrade);
+// such a pin is ours and stale, so it goes.
+void Enforcer::remove_incompatible_pins() {
+  bpf_map* map;
+  bpf_object__for_each_map(map, skel_->obj) {
+    const char* path = bpf_map__pin_path(map);
+    if (!path || access(path, F_OK) != 0) continue;
+    int fd = bpf_obj_get(path);
+    bpf_map_info info{};
+    uint32_t len = sizeof(info);
+    bool ok = fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && info.type == bpf_map__type(map) &&
+              info.key_size == bpf_map__key_size(map) && info.value_size == bpf_map__value_size(map) &&
+              info.max_entries == bpf_map__max_entries(map) && info.map_flags == bpf_map__map_flags(map);
+    if (fd >= 0) close(fd);
+    if (!ok) {
+      spdlog::warn("removing stale pin {}: its layout differs from this syva's", path);
+      unlink(path);
+    }
+  }
+}
+
+void Enforcer::attach() {
+  if (!options_.load_programs) throw EnforcerError("programs were not loaded (maps-only mode)");
+  std::error_code ec;
+  fs::create_directories(links_dir(options_.pin_path), ec);
+  std::vector<bpf_link*> fresh;
+  for (const auto& name : enforcing_programs()) {
+    bpf_program* prog = bpf_object__find_program_by_name(skel_->obj, name.c_str());
+    bpf_link* link = prog ? bpf_program__attach_lsm(prog) : nullptr;
+    if (!link) {
+      int err = errno;
+      for (auto* l : fresh) bpf_link__destroy(l);
+      throw KernelUnsupported(explain_load_failure(-err, fmt::format("attaching {} failed", name)));
+    }
+    fresh.push_back(link);
+  }
+  // Now both generations enforce; drop the old pins and pin the new links,
+  // so enforcement has no gap while an agent restarts.
+  for (size_t i = 0; i < fresh.size(); ++i) {
+    const std::string path = links_dir(options_.pin_path) + "/" + enforcing_programs()[i];
+    unlink(path.c_str());
+    if (bpf_link__pin(fresh[i], path.c_str()) != 0)
+      spdlog::warn("pinning link {} failed: {}; enforcement will stop if the agent dies", path, errstr(errno));
+  }
+  links_ = std::move(fresh);
+}
+
+void Enforcer::unpin_all() {
+  for (auto* link : links_) {
+    bpf_link__unpin(link);
+    bpf_link__destroy(link);
+  }
+  links_.clear();
+  std::error_code ec;
+  for (const auto& name : enforcing_programs()) fs::remove(links_dir(options_.pin_path) + "/" + name, ec);
+  fs::remove(links_dir(options_.pin_path), ec);
+  if (skel_) {
+    bpf_map* map;
+    bpf_object__for_each_map(map, skel_->obj) {
+      if (bpf_map__is_pinned(map)) bpf_map__unpin(map, nullptr);
+    }
+  }
+  fs::remove(options_.pin_path, ec);
+}
+
+Enforcer::~Enforcer() {
+  unpin_all();
+  if (skel_) syva_bpf__destroy(skel_);
+}
+
+int Enforcer::map_fd(const char* name) const {
+  bpf_map* map = bpf_object__find_map_by_name(skel_->obj, name);
+  if (!map) throw EnforcerError(fmt::format("no map named {}", name));
+  return bpf_map__fd(map);
+}
+
+std::map<uint32_t, std::string> Enforcer::zone_names() const {
+  std::map<uint32_t, std::string> out;
+  const int fd = map_fd("zone_names");
+  // Ids are dense from 1: the first empty slot ends the list.
+  for (uint32_t id = 1; id < SYVA_MAX_ZONES; ++id) {
+    syva_zone_name v{};
+    if (bpf_map_lookup_elem(fd, &id, &v) != 0 || v.name[0] == '\0') break;
+    out[id] = std::string(v.name, strnlen(v.name, sizeof(v.name)));
+  }
+  return out;
+}
+
+uint32_t Enforcer::zone_id(const std::string& name) const {
+  for (size_t i = 0; i < zone_names_.size(); ++i)
+    if (zone_names_[i] == name) return static_cast<uint32_t>(i + 1);
+  return SYVA_ZONE_NONE;
+}
+
+uint32_t Enforcer::ensure_zone(const std::string& name) {
+  if (uint32_t id = zone_id(name)) return id;
+  if (zone_names_.size() + 1 >= SYVA_MAX_ZONES) throw EnforcerError("zone table full");
+  zone_names_.push_back(name);
+  const uint32_t id = zone_names_.size();
+  syva_zone_name v{};
+  name.copy(v.name, sizeof(v.name) - 1);
+  const syva_zone_policy undefined{};
+  update(map_fd("zone_policy"), id, undefined, "zone_policy");
+  update(map_fd("zone_names"), id, v, "zone_names");
+  spdlog::warn("zone '{}' has no policy file: created as zone id {} with no allowed pairs", name, id);
+  return id;
+}
+
+void Enforcer::apply_policy(const CompiledPolicy& compiled) {
+  const std::vector<std::string> old_names = zone_names_;
+  // Zones only containers named (no policy file) keep existing after the
+  // policy's own zones, so their members stay isolated.
+  CompiledPolicy policy = compiled;
+  for (size_t i = policy_zones_; i < old_names.size(); ++i) {
+    if (compiled.id_of(old_names[i]) != SYVA_ZONE_NONE) continue;
+    policy.zone_names.push_back(old_names[i]);
+    policy.zone_values.push_back(syva_zone_policy{});
+  }
+  auto new_id = [&](const std::string& name) -> uint32_t {
+    for (size_t i = 0; i < policy.zone_names.size(); ++i)
+      if (policy.zone_names[i] == name) return i + 1;
+    return SYVA_ZONE_NONE;
+  };
+  const int policy_fd = map_fd("zone_policy"), names_fd = map_fd("zone_names");
+  const int pairs_fd = map_fd("zone_allowed_comms"), inodes_fd = map_fd("inode_zone");
+
+  // Narrowing first: pairs that are no longer allowed go before anything
+  // else changes, so no moment allows a pair the new policy forbids.
+  for (const auto& key : keys_of<syva_zone_pair>(pairs_fd))
+    if (!contains(policy.pairs, key)) bpf_map_delete_elem(pairs_fd, &key);
+
+  for (uint32_t i = 0; i < policy.zone_names.size(); ++i) {
+    const uint32_t id = i + 1;
+    syva_zone_name name{};
+    policy.zone_names[i].copy(name.name, sizeof(name.name) - 1);
+    update(policy_fd, id, policy.zone_values[i], "zone_policy");
+    update(names_fd, id, name, "zone_names");
+  }
+  for (uint32_t id = policy.zone_names.size() + 1; id <= old_names.size(); ++id) {
+    const syva_zone_policy none{};
+    const syva_zone_name empty{};
+    update(policy_fd, id, none, "zone_policy");
+    update(names_fd, id, empty, "zone_names");
+  }
+
+  for (const auto& [key, zone] : policy.inodes) update(inodes_fd, key, zone, "inode_zone");
+  std::vector<syva_inode_key> wanted;
+  wanted.reserve(policy.inodes.size());
+  for (const auto& [key, zone] : policy.inodes) wanted.push_back(key);
+  std::set<std::pair<uint64_t, uint64_t>> wanted_set;
+  for (const auto& k : wanted) wanted_set.emplace(k.dev, k.ino);
+  for (const auto& key : keys_of<syva_inode_key>(inodes_fd))
+    if (!wanted_set.count({key.dev, key.ino})) bpf_map_delete_elem(inodes_fd, &key);
+
+  const uint8_t one = 1;
+  for (const auto& pair : policy.pairs) update(pairs_fd, pair, one, "zone_allowed_comms");
+
+  zone_names_ = policy.zone_names;
+  policy_zones_ = compiled.zone_names.size();
+
+  // Members follow their zone by name across a change of ids.
+  for (const auto& [cgroup, old_id] : members()) {
+    const std::string name = old_id >= 1 && old_id <= old_names.size() ? old_names[old_id - 1] : "";
+    const uint32_t id = name.empty() ? SYVA_ZONE_NONE : new_id(name);
+    if (id == SYVA_ZONE_NONE) {
+      spdlog::warn("dropping member cgroup {}: its zone id {} has no name", cgroup, old_id);
+      remove_member(cgroup);
+    } else if (id != old_id) {
+      set_member(cgroup, id);
+    }
+  }
+}
+
+void Enforcer::set_member(uint64_t cgroup_id, uint32_t zone) {
+  update(map_fd("zone_membership"), cgroup_id, zone, "zone_membership");
+}
+
+void Enforcer::remove_member(uint64_t cgroup_id) {
+  if (bpf_map_delete_elem(map_fd("zone_membership"), &cgroup_id) != 0 && errno != ENOENT)
+    throw EnforcerError(fmt::format("removing cgroup {} from zone_membership failed: {}", cgroup_id, strerror(errno)));
+}
+
+std::map<uint64_t, uint32_t> Enforcer::members() const {
+  std::map<uint64_t, uint32_t> out;
+  const int fd = map_fd("zone_membership");
+  for (uint64_t cgroup : keys_of<uint64_t>(fd)) {
+    uint32_t zone = 0;
+    if (bpf_map_lookup_elem(fd, &cgroup, &zone) == 0) out[cgroup] = zone;
+  }
+  return out;
+}
+
+std::vector<syva_counters> read_counters(int counters_fd) {
+  const int ncpus = libbpf_num_possible_cpus();
+  std::vector<syva_counters> out(SYVA_HOOK_COUNT);
+  std::vector<syva_counters> per_cpu(ncpus > 0 ? ncpus : 1);
+  for (uint32_t hook = 0; hook < SYVA_HOOK_COUNT; ++hook) {
+    if (bpf_map_lookup_elem(counters_fd, &hook, per_cpu.data()) != 0) continue;
+    for (const auto& c : per_cpu) {
+      out[hook].allow += c.allow;
+      out[hook].deny += c.deny;
+      out[hook].error += c.error;
+      out[hook].dropped += c.dropped;
+    }
+  }
+  return out;
+}
+
+std::vector<syva_counters> Enforcer::counters() const { return read_counters(map_fd("counters")); }
+
+}  // namespace syva

@@ -1,0 +1,99 @@
+// The one owner of Syva's kernel state: loads the BPF-LSM programs, pins
+// maps and links under the pin path, attaches, and is the only writer of
+// the maps. Everything else asks it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "policy/compiled_policy.h"
+#include "syva_abi.h"
+
+struct syva_bpf;
+struct bpf_link;
+
+namespace syva {
+
+class PinLock;
+
+// The kernel cannot run Syva (no BPF-LSM, no BTF, ...): a clear reason.
+class KernelUnsupported : public std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class EnforcerError : public std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct EnforcerOptions {
+  std::string pin_path = "/sys/fs/bpf/syva";
+  // false: create and pin the maps only (no programs loaded or attached), for
+  // kernels that refuse BPF-LSM but where the map logic is still tested.
+  bool load_programs = true;
+};
+
+class Enforcer {
+ public:
+  // Takes the pin lock, re-adopts compatible pins a previous agent left,
+  // removes incompatible ones, loads, pins maps. Programs are not attached
+  // yet: the self-test comes first.
+  explicit Enforcer(EnforcerOptions options);
+  // Detaches and removes every pin this agent owns.
+  ~Enforcer();
+  Enforcer(const Enforcer&) = delete;
+  Enforcer& operator=(const Enforcer&) = delete;
+
+  // Attaches the enforcing programs and pins their links, replacing links a
+  // crashed agent left (the new ones attach before the old ones go).
+  void attach();
+  bool attached() const { return !links_.empty(); }
+
+  // Writes a whole validated policy; members of zones that survive under a
+  // new id are moved to it, members of removed zones are dropped.
+  void apply_policy(const CompiledPolicy& policy);
+
+  void set_member(uint64_t cgroup_id, uint32_t zone);
+  void remove_member(uint64_t cgroup_id);
+  std::map<uint64_t, uint32_t> members() const;
+
+  // Zone names as written in the zone_names map (id -> name).
+  std::map<uint32_t, std::string> zone_names() const;
+  uint32_t zone_id(const std::string& name) const;  // 0 if unknown
+  // The id of `name`, creating a zone with no policy file (and so no allowed
+  // pairs) when the policy does not define it: a container that names an
+  // unknown zone is isolated, never left out. Such zones survive policy
+  // changes until the policy defines them.
+  uint32_t ensure_zone(const std::string& name);
+
+  // Sum over CPUs, per hook.
+  std::vector<syva_counters> counters() const;
+
+  const std::string& pin_path() const { return options_.pin_path; }
+  syva_bpf* skeleton() { return skel_; }
+  int map_fd(const char* name) const;
+
+  // Names of the pinned maps and of the enforcing programs.
+  static const std::vector<std::string>& map_names();
+  static const std::vector<std::string>& enforcing_programs();
+
+ private:
+  void open_and_load();
+  void remove_incompatible_pins();
+  void unpin_all();
+
+  EnforcerOptions options_;
+  std::unique_ptr<PinLock> lock_;
+  syva_bpf* skel_ = nullptr;
+  std::vector<bpf_link*> links_;
+  std::vector<std::string> zone_names_;  // [id - 1]: policy zones, then undefined ones
+  size_t policy_zones_ = 0;
+};
+
+// Reads per-CPU counters from a counters map fd.
+std::vector<syva_counters> read_counters(int counters_fd);
+
+}  // namespace syva

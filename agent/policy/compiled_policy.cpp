@@ -1,0 +1,50 @@
+#include "policy/compiled_policy.h"
+
+#include <algorithm>
+#include <cstring>
+#include <set>
+
+#include "policy/host_path_tagger.h"
+#include "policy/policy_loader.h"
+
+namespace syva {
+
+uint32_t CompiledPolicy::id_of(std::string_view zone) const {
+  auto it = std::lower_bound(zone_names.begin(), zone_names.end(), zone);
+  if (it == zone_names.end() || *it != zone) return SYVA_ZONE_NONE;
+  return static_cast<uint32_t>(it - zone_names.begin()) + 1;
+}
+
+CompiledPolicy compile_policy(const std::vector<ZonePolicy>& zones, size_t max_inodes) {
+  CompiledPolicy out;
+  for (const auto& z : zones) {
+    out.zone_names.push_back(z.name);
+    syva_zone_policy v{};
+    v.flags = SYVA_ZONE_F_DEFINED;
+    v.network_mode = static_cast<uint32_t>(z.network_mode);
+    v.caps_allowed = z.capabilities_allowed;
+    v.memory_limit = z.memory_limit.value_or(0);
+    v.cpu_shares = z.cpu_shares.value_or(0);
+    v.pids_max = z.pids_max.value_or(0);
+    out.zone_values.push_back(v);
+  }
+
+  // A pair is allowed only when each zone lists the other.
+  std::set<std::pair<std::string, std::string>> listed;
+  for (const auto& z : zones)
+    for (const auto& ref : z.allowed_zones) listed.emplace(z.name, ref.zone);
+  for (const auto& [a, b] : listed) {
+    if (a < b && listed.count({b, a})) {
+      uint32_t ia = out.id_of(a), ib = out.id_of(b);
+      out.pairs.push_back({ia, ib});
+      out.pairs.push_back({ib, ia});
+    }
+  }
+
+  std::vector<std::string> problems;
+  out.inodes = tag_host_paths(zones, out, max_inodes, problems);
+  if (!problems.empty()) throw PolicyError(std::move(problems));
+  return out;
+}
+
+}  // namespace syva

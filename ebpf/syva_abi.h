@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The contract between Syva's kernel programs and its user space: map keys,
+ * map values, hook numbers and the deny event. Included by the BPF programs
+ * (after vmlinux.h) and by C++ (after <cstdint>/<linux/types.h>), so it uses
+ * only the kernel's fixed-width __u* types and lays every struct out with
+ * explicit padding: both compilers must agree on every byte.
+ */
+#pragma once
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define SYVA_ZONE_NONE 0u /* "no zone": unzoned caller, unowned file, host task */
+#define SYVA_MAX_ZONES 16384
+#define SYVA_MAX_MEMBERS 65536
+#define SYVA_MAX_INODES 262144
+#define SYVA_MAX_PAIRS 65536
+#define SYVA_ZONE_NAME_LEN 64
+#define SYVA_EVENTS_BYTES (1u << 20)
+
+/* Hook numbers index the counters map and name the hook in events. */
+enum syva_hook {
+	SYVA_HOOK_FILE_OPEN = 0,
+	SYVA_HOOK_BPRM_CHECK = 1,
+	SYVA_HOOK_MMAP_FILE = 2,
+	SYVA_HOOK_PTRACE = 3,
+	SYVA_HOOK_TASK_KILL = 4,
+	SYVA_HOOK_UNIX_CONNECT = 5,
+	SYVA_HOOK_UNIX_SEND = 6,
+	SYVA_HOOK_SELFTEST = 7, /* not an LSM hook: the startup self-test probe */
+	SYVA_HOOK_COUNT = 8,
+};
+
+/* zone_membership: cgroup v2 id -> zone id */
+typedef __u64 syva_cgroup_id;
+
+/* inode_zone key: the file's superblock device in the kernel's own dev_t
+ * encoding (MAJOR << 20 | MINOR, as in sb->s_dev, not stat's st_dev) and
+ * its inode number. Inode numbers repeat across filesystems, so the device
+ * is always part of the key. */
+struct syva_inode_key {
+	__u64 dev;
+	__u64 ino;
+};
+
+/* zone_allowed_comms key: an ordered pair; both orders are written. */
+struct syva_zone_pair {
+	__u32 a;
+	__u32 b;
+};
+
+/* zone_policy value. Fields beyond flags are carried for the later hooks
+ * (capabilities, resources); the cross-zone hooks read only the maps above. */
+#define SYVA_ZONE_F_DEFINED (1u << 0) /* zone has a policy file */
+struct syva_zone_policy {
+	__u32 flags;
+	__u32 network_mode; /* 0 isolated, 1 bridged, 2 host */
+	__u64 caps_allowed; /* bit n = capability n */
+	__u64 memory_limit;
+	__u32 cpu_shares;
+	__u32 pids_max;
+};
+
+/* zone_names value: for `syva status` and the event log, read from the
+ * pins only. */
+struct syva_zone_name {
+	char name[SYVA_ZONE_NAME_LEN];
+};
+
+/* counters: per-CPU array indexed by enum syva_hook. `allow` counts only
+ * decisions about zoned callers: unzoned callers are not enforced and cost
+ * one map lookup, nothing more. */
+struct syva_counters {
+	__u64 allow;
+	__u64 deny;
+	__u64 error;
+	__u64 dropped; /* deny events lost because the ring buffer was full */
+};
+
+/* selftest: one entry. User space names a tgid; the self-test program
+ * records what the kernel side computes for that task, so user space can
+ * compare it with its own view (cgroup directory inode, stat of the file). */
+struct syva_selftest {
+	__u32 tgid;           /* in: the probe task */
+	__u32 hits;           /* out: how many times the probe ran */
+	__u64 cgroup_id;      /* out: caller's cgroup id, as caller hooks read it */
+	__u64 task_cgroup_id; /* out: same task through the target-task path */
+	__u64 dev;            /* out: inode key as the file hooks compute it */
+	__u64 ino;
+};
+
+/* Deny event, one per denial, written to the `events` ring buffer. */
+struct syva_event {
+	__u64 ts_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u32 hook;
+	__u32 pid;  /* thread id */
+	__u32 tgid; /* process id */
+	__u32 caller_zone;
+	__u32 target_zone;
+	__u32 target_pid; /* task hooks; peer's creator for sockets is unknown: 0 */
+	__u64 caller_cgroup;
+	__u64 target_cgroup; /* task and socket hooks */
+	__u64 dev; /* file hooks, kernel dev_t encoding */
+	__u64 ino;
+	__u32 signal;    /* task_kill */
+	__u32 aux;       /* ptrace: mode; mmap: prot; others 0 */
+	char comm[16];
+};

@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The one decision shape every hook shares (DESIGN.md): caller zone from the
+ * current cgroup, target zone from the object, same zone or an allowed pair
+ * allows, anything else is -EPERM, counted, and reported.
+ */
+#pragma once
+
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include "syva_maps.bpf.h"
+
+#define EPERM 1
+
+/* What a hook knows about its target, copied into the deny event. */
+struct syva_target {
+	__u64 cgroup;
+	__u64 dev;
+	__u64 ino;
+	__u32 pid;
+	__u32 signal;
+	__u32 aux;
+};
+
+enum syva_outcome { SYVA_ALLOW, SYVA_DENY, SYVA_ERROR };
+
+static __always_inline struct syva_counters *hook_counters(enum syva_hook hook)
+{
+	__u32 key = hook;
+	return bpf_map_lookup_elem(&counters, &key);
+}
+
+/* Per-CPU slots: no other CPU writes them, so plain increments suffice. */
+static __always_inline void count(enum syva_hook hook, enum syva_outcome outcome)
+{
+	struct syva_counters *c = hook_counters(hook);
+
+	if (!c)
+		return;
+	if (outcome == SYVA_ALLOW)
+		c->allow++;
+	else if (outcome == SYVA_DENY)
+		c->deny++;
+	else
+		c->error++;
+}
+
+static __always_inline __u32 zone_of_cgroup(__u64 cgroup_id)
+{
+	__u32 *zone = bpf_map_lookup_elem(&zone_membership, &cgroup_id);
+
+	return zone ? *zone : SYVA_ZONE_NONE;
+}
+
+/* The target-task path: the task's default-hierarchy (cgroup v2) cgroup,
+ * whose kernfs id is the cgroup directory's inode number. */
+static __always_inline __u64 task_cgroup_id(struct task_struct *task)
+{
+	return BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+}
+
+/* The cgroup a socket was created in: the closest thing a socket has to an
+ * owner, and it is right for abstract sockets too, which have no inode. */
+static __always_inline __u64 sock_cgroup_id(struct sock *sk)
+{
+	if (!bpf_core_field_exists(sk->sk_cgrp_data.cgroup))
+		return 0;
+	return BPF_CORE_READ(sk, sk_cgrp_data.cgroup, kn, id);
+}
+
+/* Returns 0 when the file has no readable inode (caller counts an error).
+ * The device is the kernel's s_dev encoding; user space converts st_dev. */
+static __always_inline int file_inode_key(struct file *file, struct syva_inode_key *key)
+{
+	struct inode *inode = file->f_inode;
+	struct super_block *sb;
+
+	if (!inode)
+		return 0;
+	sb = inode->i_sb;
+	if (!sb)
+		return 0;
+	key->dev = sb->s_dev;
+	key->ino = inode->i_ino;
+	return 1;
+}
+
+static __always_inline __u32 zone_of_inode(const struct syva_inode_key *key)
+{
+	__u32 *zone = bpf_map_lookup_elem(&inode_zone, key);
+
+	return zone ? *zone : SYVA_ZONE_NONE;
+}
+
+static __always_inline int pair_allowed(__u32 a, __u32 b)
+{
+	struct syva_zone_pair pair = { .a = a, .b = b };
+
+	return bpf_map_lookup_elem(&zone_allowed_comms, &pair) != NULL;
+}
+
+/* A full ring buffer loses the event, never the decision: it is counted and
+ * the hook returns at once. */
+static __always_inline void emit_deny(enum syva_hook hook, __u32 caller, __u64 caller_cgroup,
+				      __u32 target, const struct syva_target *t)
+{
+	struct syva_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	if (!e) {
+		struct syva_counters *c = hook_counters(hook);
+
+		if (c)
+			c->dropped++;
+		return;
+	}
+	e->ts_ns = bpf_ktime_get_ns();
+	e->hook = hook;
+	e->pid = (__u32)pid_tgid;
+	e->tgid = pid_tgid >> 32;
+	e->caller_zone = caller;
+	e->target_zone = target;
+	e->target_pid = t->pid;
+	e->caller_cgroup = caller_cgroup;
+	e->target_cgroup = t->cgroup;
+	e->dev = t->dev;
+	e->ino = t->ino;
+	e->signal = t->signal;
+	e->aux = t->aux;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* caller and target are both known here; target may be SYVA_ZONE_NONE (the
+ * host), which no zone may reach. */
+static __always_inline int decide(enum syva_hook hook, __u32 caller, __u64 caller_cgroup,
+				  __u32 target, const struct syva_target *t)
+{
+	if (target == caller || (target != SYVA_ZONE_NONE && pair_allowed(caller, target))) {
+		count(hook, SYVA_ALLOW);
+		return 0;
+	}
+	count(hook, SYVA_DENY);
+	emit_deny(hook, caller, caller_cgroup, target, t);
+	return -EPERM;
+}

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The maps Syva pins under its pin path (DESIGN.md, "Kernel maps"). */
+#pragma once
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "syva_abi.h"
+
+/* Hash maps that can grow large are allocated on insert: the hooks never run
+ * in NMI context, and a node with few zones should not pay for the maximum. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, SYVA_MAX_MEMBERS);
+	__type(key, syva_cgroup_id);
+	__type(value, __u32);
+} zone_membership SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SYVA_MAX_ZONES);
+	__type(key, __u32);
+	__type(value, struct syva_zone_policy);
+} zone_policy SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SYVA_MAX_ZONES);
+	__type(key, __u32);
+	__type(value, struct syva_zone_name);
+} zone_names SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, SYVA_MAX_INODES);
+	__type(key, struct syva_inode_key);
+	__type(value, __u32);
+} inode_zone SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, SYVA_MAX_PAIRS);
+	__type(key, struct syva_zone_pair);
+	__type(value, __u8);
+} zone_allowed_comms SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SYVA_HOOK_COUNT);
+	__type(key, __u32);
+	__type(value, struct syva_counters);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, SYVA_EVENTS_BYTES);
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct syva_selftest);
+} selftest SEC(".maps");

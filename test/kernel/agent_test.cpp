@@ -1,0 +1,227 @@
+// The real `syva` binary on the real kernel: start, self-test, deny with a
+// logged DENY line, `syva status` on the live pins, crash and re-adopt,
+// refusal on a failed self-test, clean stop.
+#include <bpf/bpf.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <catch2/catch.hpp>
+#include <cerrno>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "enforcer/kernel_ids.h"
+#include "kernel/zone_fixture.h"
+
+using namespace syva;
+using namespace syva::ktest;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kPin = "/sys/fs/bpf/syva-agent-test";
+
+std::string syva_binary() { return (fs::read_symlink("/proc/self/exe").parent_path() / "syva").string(); }
+
+std::string read_file(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+// The agent as a child process, its log in a file.
+class Agent {
+ public:
+  Agent(const std::string& policy_dir, const std::string& log, const char* fault = nullptr) : log_(log) {
+    pid_ = fork();
+    if (pid_ == 0) {
+      int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      dup2(fd, 1);
+      dup2(fd, 2);
+      if (fault) setenv("SYVA_SELFTEST_FAULT", fault, 1);
+      execl(syva_binary().c_str(), "syva", "--policy-dir", policy_dir.c_str(), "--pin-path", kPin.c_str(), nullptr);
+      _exit(127);
+    }
+  }
+  ~Agent() {
+    if (pid_ > 0) stop(SIGKILL);
+  }
+  // Waits for `text` in the log or for the agent to exit; true if seen.
+  bool wait_for(const std::string& text, int seconds = 60) {
+    for (int i = 0; i < seconds * 10; ++i) {
+      if (read_file(log_).find(text) != std::string::npos) return true;
+      if (exited()) return read_file(log_).find(text) != std::string::npos;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
+  bool exited() {
+    if (pid_ <= 0) return true;
+    int status;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      pid_ = -1;
+      return true;
+    }
+    return false;
+  }
+  int stop(int sig) {
+    if (pid_ > 0) {
+      kill(pid_, sig);
+      int status;
+      waitpid(pid_, &status, 0);
+      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      pid_ = -1;
+    }
+    return exit_code_;
+  }
+  std::string log() const { return read_file(log_); }
+
+ private:
+  std::string log_;
+  pid_t pid_ = -1;
+  int exit_code_ = -1;
+};
+
+struct Run {
+  int exit_code;
+  std::string output;
+};
+
+Run run(const std::string& cmd) {
+  Run r{-1, ""};
+  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+  std::array<char, 4096> buf;
+  while (size_t n = fread(buf.data(), 1, buf.size(), p)) r.output.append(buf.data(), n);
+  int status = pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+// A policy directory with zones "database" and "frontend"; database owns
+// one file. Returns that file.
+std::string write_policies(const std::string& dir) {
+  fs::remove_all(dir);
+  fs::create_directories(dir + "/owned");
+  std::ofstream(dir + "/owned/secret") << "database secret\n";
+  std::ofstream(dir + "/database.toml") << "[filesystem]\nhost_paths = [\"" << dir << "/owned\"]\n";
+  std::ofstream(dir + "/frontend.toml") << "[network]\nmode = \"bridged\"\n";
+  return dir + "/owned/secret";
+}
+
+// What the containerd watcher does for a container: cgroup id -> zone in the
+// agent's pinned map. Zone ids are name order: database 1, frontend 2.
+void zone_cgroup_via_pin(uint64_t cgroup, uint32_t zone) {
+  int fd = bpf_obj_get((kPin + "/zone_membership").c_str());
+  REQUIRE(fd >= 0);
+  REQUIRE(bpf_map_update_elem(fd, &cgroup, &zone, BPF_ANY) == 0);
+  close(fd);
+}
+
+int open_file(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY);
+  if (fd < 0) return errno;
+  close(fd);
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("agent: starts, self-tests, denies a cross-zone open, status ACTIVE, stops clean", "[kernel][agent]") {
+  REQUIRE_BPF_LSM();
+  const std::string dir = kScratch + "/agent-policies";
+  const std::string secret = write_policies(dir);
+  const std::string log = kScratch + "/agent.log";
+  fs::remove(log);
+
+  Agent agent(dir, log);
+  REQUIRE(agent.wait_for("enforcing:"));
+  CHECK(agent.log().find("self-test passed") != std::string::npos);
+
+  Cgroup frontend("agent-frontend", SYVA_ZONE_NONE);
+  zone_cgroup_via_pin(frontend.id(), 2);
+  CHECK(run_in(&frontend, [&] { return open_file(secret); }).err == EPERM);
+  CHECK(run_in(nullptr, [&] { return open_file(secret); }).err == 0);
+  REQUIRE(agent.wait_for("DENY hook=file_open"));
+  const auto text = agent.log();
+  CHECK(text.find("caller_zone=frontend target_zone=database") != std::string::npos);
+  struct stat st;
+  REQUIRE(stat(secret.c_str(), &st) == 0);
+  CHECK(text.find(fmt::format("ino={}", st.st_ino)) != std::string::npos);
+
+  auto status = run(syva_binary() + " status --pin-path " + kPin);
+  INFO(status.output);
+  CHECK(status.exit_code == 0);
+  CHECK(status.output.find("syva: ACTIVE") != std::string::npos);
+  CHECK(status.output.find("agent: running") != std::string::npos);
+  CHECK(status.output.find("frontend (id 2): 1 member") != std::string::npos);
+  CHECK(status.output.find("file_open:") != std::string::npos);
+  CHECK(status.output.find("deny=1 ") != std::string::npos);
+  auto json = run(syva_binary() + " status --json --pin-path " + kPin);
+  CHECK(json.output.find("\"status\": \"ACTIVE\"") != std::string::npos);
+
+  // A second agent on the same pins is refused while the first runs.
+  auto second = run(syva_binary() + " --policy-dir " + dir + " --pin-path " + kPin);
+  CHECK(second.exit_code == 1);
+  CHECK(second.output.find("another syva instance") != std::string::npos);
+
+  CHECK(agent.stop(SIGTERM) == 0);
+  CHECK_FALSE(fs::exists(kPin));
+  CHECK(run(syva_binary() + " status --pin-path " + kPin).exit_code == 1);
+  CHECK(run_in(&frontend, [&] { return open_file(secret); }).err == 0);  // nothing enforces any more
+  fs::remove_all(dir);
+}
+
+TEST_CASE("agent: killed with SIGKILL, enforcement stays; a restart re-adopts the pins", "[kernel][agent]") {
+  REQUIRE_BPF_LSM();
+  const std::string dir = kScratch + "/agent-policies";
+  const std::string secret = write_policies(dir);
+  const std::string log = kScratch + "/agent-crash.log";
+  fs::remove(log);
+
+  Cgroup frontend("agent-crash-frontend", SYVA_ZONE_NONE);
+  {
+    Agent first(dir, log);
+    REQUIRE(first.wait_for("enforcing:"));
+    zone_cgroup_via_pin(frontend.id(), 2);
+    first.stop(SIGKILL);
+  }
+  // Pinned links keep the programs attached while no agent runs.
+  auto down = run(syva_binary() + " status --pin-path " + kPin);
+  CHECK(down.output.find("syva: ACTIVE") != std::string::npos);
+  CHECK(down.output.find("agent: not running") != std::string::npos);
+  CHECK(run_in(&frontend, [&] { return open_file(secret); }).err == EPERM);
+
+  Agent second(dir, log);
+  REQUIRE(second.wait_for("enforcing:"));
+  CHECK(second.log().find("re-adopted pinned state") != std::string::npos);
+  CHECK(run_in(&frontend, [&] { return open_file(secret); }).err == EPERM);  // membership kept
+  CHECK(second.stop(SIGTERM) == 0);
+  CHECK_FALSE(fs::exists(kPin));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("agent: a failed self-test refuses to enforce and leaves nothing attached", "[kernel][agent][selftest]") {
+  REQUIRE_BPF_LSM();
+  const std::string dir = kScratch + "/agent-policies";
+  write_policies(dir);
+  const std::string log = kScratch + "/agent-fault.log";
+  fs::remove(log);
+  Agent agent(dir, log, "cgroup");
+  REQUIRE(agent.wait_for("refusing to enforce"));
+  REQUIRE(agent.exited());
+  CHECK(agent.stop(0) == 4);
+  CHECK(agent.log().find("self-test FAILED") != std::string::npos);
+  CHECK_FALSE(fs::exists(kPin));
+  fs::remove_all(dir);
+}

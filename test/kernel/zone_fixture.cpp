@@ -1,0 +1,160 @@
+#include "kernel/zone_fixture.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+#include "enforcer/kernel_ids.h"
+#include "events/event_reader.h"
+
+namespace syva::ktest {
+
+namespace {
+
+std::string g_unavailable;
+
+std::unique_ptr<Enforcer> make_enforcer() {
+  std::filesystem::create_directories(kScratch);
+  auto e = std::make_unique<Enforcer>(EnforcerOptions{"/sys/fs/bpf/syva-ktest", true});
+  e->attach();
+  return e;
+}
+
+std::string test_root() {
+  static const std::string root = [] {
+    std::string r = cgroup2_mount() + "/syva-ktest";
+    mkdir(r.c_str(), 0755);
+    return r;
+  }();
+  return root;
+}
+
+}  // namespace
+
+Enforcer& enforcer() {
+  static std::unique_ptr<Enforcer> e = [] {
+    try {
+      return make_enforcer();
+    } catch (const std::exception& ex) {
+      g_unavailable = ex.what();
+      return std::unique_ptr<Enforcer>();
+    }
+  }();
+  if (!e) throw KernelUnsupported(g_unavailable);
+  return *e;
+}
+
+std::string bpf_lsm_unavailable() {
+  try {
+    enforcer();
+    return "";
+  } catch (const std::exception& ex) {
+    return ex.what();
+  }
+}
+
+Cgroup::Cgroup(const std::string& name, uint32_t zone) : path_(test_root() + "/" + name) {
+  if (mkdir(path_.c_str(), 0755) != 0 && errno != EEXIST) FAIL("mkdir " << path_ << ": " << strerror(errno));
+  id_ = cgroup_id_of(path_);
+  if (zone != SYVA_ZONE_NONE) enforcer().set_member(id_, zone);
+}
+
+Cgroup::~Cgroup() {
+  enforcer().remove_member(id_);
+  rmdir(path_.c_str());
+}
+
+void apply_policy(bool alpha_beta_allowed, const std::vector<std::pair<std::string, uint32_t>>& owned_files) {
+  CompiledPolicy p;
+  p.zone_names = {"alpha", "beta"};
+  p.zone_values.resize(2);
+  for (auto& v : p.zone_values) v.flags = SYVA_ZONE_F_DEFINED;
+  if (alpha_beta_allowed) p.pairs = {{kAlpha, kBeta}, {kBeta, kAlpha}};
+  for (const auto& [path, zone] : owned_files) {
+    struct stat st;
+    REQUIRE(stat(path.c_str(), &st) == 0);
+    p.inodes.push_back({{kernel_dev(st.st_dev), st.st_ino}, zone});
+  }
+  enforcer().apply_policy(p);
+}
+
+std::string scratch_file(const std::string& name, const std::string& content) {
+  const std::string path = kScratch + "/" + name;
+  std::ofstream(path, std::ios::trunc) << content;
+  return path;
+}
+
+namespace {
+
+void join(const Cgroup* cgroup) {
+  if (!cgroup) return;
+  const std::string procs = cgroup->path() + "/cgroup.procs";
+  int fd = open(procs.c_str(), O_WRONLY);
+  if (fd < 0 || write(fd, "0", 1) != 1) _exit(200);
+  close(fd);
+}
+
+}  // namespace
+
+Outcome run_in(const Cgroup* cgroup, const std::function<int()>& action) {
+  pid_t child = fork();
+  if (child == 0) {
+    join(cgroup);
+    _exit(action());
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) != 200);  // could not join the cgroup
+  return {WEXITSTATUS(status), child};
+}
+
+Target::Target(const Cgroup* cgroup, const std::function<void()>& setup) {
+  int ready[2];
+  REQUIRE(pipe(ready) == 0);
+  pid_ = fork();
+  if (pid_ == 0) {
+    close(ready[0]);
+    join(cgroup);
+    if (setup) setup();
+    [[maybe_unused]] ssize_t n = write(ready[1], "r", 1);
+    for (;;) pause();
+  }
+  close(ready[1]);
+  char c;
+  REQUIRE(read(ready[0], &c, 1) == 1);
+  close(ready[0]);
+}
+
+Target::~Target() {
+  kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
+}
+
+syva_counters counters(syva_hook hook) { return enforcer().counters()[hook]; }
+
+std::vector<syva_event> drain_events() {
+  std::vector<syva_event> out;
+  EventReader reader(enforcer().map_fd("events"), [&out](const syva_event& e) { out.push_back(e); });
+  reader.drain();
+  return out;
+}
+
+syva_event only_event(const std::vector<syva_event>& events, syva_hook hook, pid_t tgid) {
+  std::vector<syva_event> found;
+  for (const auto& e : events)
+    if (e.hook == static_cast<uint32_t>(hook) && e.tgid == static_cast<uint32_t>(tgid)) found.push_back(e);
+  REQUIRE(found.size() == 1);
+  return found[0];
+}
+
+}  // namespace syva::ktest

@@ -1,0 +1,88 @@
+// Real zones for kernel tests: real cgroups under cgroup2, real processes
+// moved into them, and Syva's programs attached for real. Only cgroups this
+// test creates are ever written to zone_membership, so nothing else on the
+// machine can be denied.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "enforcer/enforcer.h"
+#include "support/skip.h"
+#include "syva_abi.h"
+
+namespace syva::ktest {
+
+inline constexpr uint32_t kAlpha = 1;
+inline constexpr uint32_t kBeta = 2;
+inline const std::string kScratch = "/tmp/syva-ktest";
+
+// The test run's own enforcer (pin path /sys/fs/bpf/syva-ktest), loaded and
+// attached once. Throws KernelUnsupported where BPF-LSM cannot load.
+Enforcer& enforcer();
+// Empty when BPF-LSM works here, else the reason (for a loud skip).
+std::string bpf_lsm_unavailable();
+
+// A cgroup2 directory, in `zone` (0: unzoned) for its lifetime.
+class Cgroup {
+ public:
+  Cgroup(const std::string& name, uint32_t zone);
+  ~Cgroup();
+  Cgroup(const Cgroup&) = delete;
+  Cgroup& operator=(const Cgroup&) = delete;
+  const std::string& path() const { return path_; }
+  uint64_t id() const { return id_; }
+
+ private:
+  std::string path_;
+  uint64_t id_;
+};
+
+// Writes zones alpha (1) and beta (2), optionally the allowed pair, and
+// which files each owns.
+void apply_policy(bool alpha_beta_allowed, const std::vector<std::pair<std::string, uint32_t>>& owned_files = {});
+
+// A file under kScratch with `content`, returned as its path.
+std::string scratch_file(const std::string& name, const std::string& content = "syva");
+
+struct Outcome {
+  int err;    // 0 or the errno the action saw
+  pid_t pid;  // the process that acted, to find its event
+};
+
+// Forks; the child joins `cgroup` (stays where it is when null), runs
+// `action`, and exits with its result.
+Outcome run_in(const Cgroup* cgroup, const std::function<int()>& action);
+
+// A long-lived process in `cgroup` (null: unzoned) for task and socket
+// targets; `setup` runs in it after it joined, before it reports ready.
+class Target {
+ public:
+  Target(const Cgroup* cgroup, const std::function<void()>& setup = {});
+  ~Target();
+  Target(const Target&) = delete;
+  Target& operator=(const Target&) = delete;
+  pid_t pid() const { return pid_; }
+
+ private:
+  pid_t pid_;
+};
+
+syva_counters counters(syva_hook hook);
+// Everything in the ring buffer now.
+std::vector<syva_event> drain_events();
+// The single event from `tgid` for `hook` in `events`; fails the test otherwise.
+syva_event only_event(const std::vector<syva_event>& events, syva_hook hook, pid_t tgid);
+
+}  // namespace syva::ktest
+
+// Every kernel test starts here: where BPF-LSM cannot load, skip loudly.
+#define REQUIRE_BPF_LSM()                                                        \
+  do {                                                                           \
+    if (auto why = ::syva::ktest::bpf_lsm_unavailable(); !why.empty())          \
+      SYVA_SKIP("BPF-LSM programs cannot load on this kernel: " + why);          \
+  } while (0)

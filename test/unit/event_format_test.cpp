@@ -1,0 +1,55 @@
+#include <catch2/catch.hpp>
+
+#include <cstring>
+
+#include "events/event_format.h"
+
+using namespace syva;
+
+namespace {
+
+std::string names(uint32_t id) { return id == 1 ? "database" : id == 2 ? "frontend" : ""; }
+
+}  // namespace
+
+TEST_CASE("a file deny line names hook, process, both zones and the inode", "[events]") {
+  syva_event e{};
+  e.hook = SYVA_HOOK_FILE_OPEN;
+  e.pid = 41;
+  e.tgid = 40;
+  e.caller_zone = 2;
+  e.target_zone = 1;
+  e.dev = (8ull << 20) | 1;
+  e.ino = 1234;
+  e.caller_cgroup = 99;
+  strcpy(e.comm, "cat");
+  CHECK(format_deny(e, names) ==
+        "DENY hook=file_open pid=41 tgid=40 comm=cat caller_zone=frontend target_zone=database dev=8:1 ino=1234 "
+        "caller_cgroup=99");
+}
+
+TEST_CASE("a signal deny to the host names the signal and the target", "[events]") {
+  syva_event e{};
+  e.hook = SYVA_HOOK_TASK_KILL;
+  e.pid = e.tgid = 7;
+  e.caller_zone = 2;
+  e.target_zone = SYVA_ZONE_NONE;
+  e.target_pid = 1;
+  e.target_cgroup = 5;
+  e.signal = 9;
+  strcpy(e.comm, "sh");
+  CHECK(format_deny(e, names) ==
+        "DENY hook=task_kill pid=7 tgid=7 comm=sh caller_zone=frontend target_zone=host target_pid=1 "
+        "target_cgroup=5 signal=9 caller_cgroup=0");
+}
+
+TEST_CASE("hostile comm values cannot break the line", "[events]") {
+  syva_event e{};
+  e.hook = SYVA_HOOK_UNIX_CONNECT;
+  e.caller_zone = 3;  // no name known
+  e.target_zone = 1;
+  strcpy(e.comm, "a b\n\"c");
+  const auto line = format_deny(e, names);
+  CHECK(line.find("comm=a?b??c ") != std::string::npos);
+  CHECK(line.find("caller_zone=zone#3") != std::string::npos);
+}

@@ -1,0 +1,53 @@
+#!/bin/sh
+# /init of the test VM (PID 1, busybox sh). Built into the initramfs by
+# test/vm/run-in-vm.sh. It must never exit: PID 1 exiting panics the kernel.
+# No `set -e`: a failed mount should be reported, not kill the VM silently.
+
+export PATH=/opt/syva/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root
+
+mount -t devtmpfs devtmpfs /dev
+# The initramfs holds no device nodes (building it must not need root), so the
+# kernel may have had no /dev/console to give us: reopen it now that it exists.
+exec </dev/console >/dev/console 2>&1
+
+mnt() { # TYPE DIR
+	mkdir -p "$2" 2>/dev/null
+	mount -t "$1" "$1" "$2" || echo "SYVA-VM: WARNING: could not mount $1 on $2"
+}
+mnt proc /proc
+mnt sysfs /sys
+mnt tmpfs /tmp
+mnt tmpfs /run
+mnt securityfs /sys/kernel/security
+mnt bpf /sys/fs/bpf
+mnt cgroup2 /sys/fs/cgroup
+# One at a time: a single write of all three fails as a whole if one is missing.
+for c in cpu memory pids; do
+	echo "+$c" >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null ||
+		echo "SYVA-VM: note: cgroup controller $c not enabled"
+done
+ip link set lo up 2>/dev/null
+
+# The runner numbered the modules in dependency order, so the glob's sort is
+# the load order.
+for m in /opt/syva/modules/*.ko; do
+	[ -e "$m" ] || continue
+	insmod "$m" || echo "SYVA-VM: !!!!!!!! FAILED TO LOAD MODULE $m !!!!!!!!"
+done
+
+echo "SYVA-VM: kernel $(uname -r), lsm=$(cat /sys/kernel/security/lsm 2>/dev/null)"
+echo "SYVA-VM: running: $(tail -n 1 /opt/syva/guest-cmd.sh)"
+cd /opt/syva || echo "SYVA-VM: WARNING: no /opt/syva"
+sh /opt/syva/guest-cmd.sh
+rc=$?
+
+# The leading empty line keeps the result at the start of a line even when the
+# command's output did not end with a newline.
+echo
+echo "SYVA-VM-RESULT rc=$rc"
+sync
+poweroff -f
+# Only reached if poweroff failed; the host's timeout is the last resort.
+echo o >/proc/sysrq-trigger
+while :; do sleep 60; done

@@ -1,0 +1,248 @@
+#!/usr/bin/env bash
+# Runs a command inside a QEMU VM booted on Debian's 6.1 cloud kernel with the
+# bpf LSM enabled, and exits with that command's exit code. The host kernel
+# refuses to load BPF-LSM programs, so kernel tests cannot run on it directly.
+# See test/vm/README.md for the contract.
+set -euo pipefail
+
+usage() {
+	cat >&2 <<'EOF'
+usage: run-in-vm.sh --build-dir DIR [--modules "overlay veth ..."] [--mem MB]
+                    [--timeout SEC] -- GUEST_COMMAND [ARGS...]
+EOF
+	exit 2
+}
+say() { echo "run-in-vm: $*" >&2; }
+die() { say "error: $*"; exit 125; }
+
+build_dir='' modules='' mem=1024 timeout_s=600
+while (($#)); do
+	case $1 in
+	--build-dir) build_dir=${2:?}; shift 2 ;;
+	--modules) modules=${2?}; shift 2 ;;
+	--mem) mem=${2:?}; shift 2 ;;
+	--timeout) timeout_s=${2:?}; shift 2 ;;
+	--) shift; break ;;
+	-h | --help) usage ;;
+	*) say "unknown argument: $1"; usage ;;
+	esac
+done
+[[ -n $build_dir && $# -gt 0 ]] || usage
+[[ $mem =~ ^[0-9]+$ && $timeout_s =~ ^[0-9]+$ ]] || die "--mem and --timeout take whole numbers"
+[[ -d $build_dir ]] || die "build dir $build_dir does not exist"
+build_dir=$(cd "$build_dir" && pwd)
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+vm=$build_dir/vm
+mkdir -p "$vm/kernel"
+
+# --- kernel -----------------------------------------------------------------
+# Sets kroot (the unpacked package), kver and vmlinuz.
+fetch_kernel() {
+	local cache=$vm/kernel pkg=
+	kernel_pkg() {
+		apt-cache depends linux-image-cloud-amd64 2>/dev/null |
+			awk '$1 == "Depends:" && $2 ~ /^linux-image-/ { print $2; exit }'
+	}
+	pkg=$(kernel_pkg || true)
+	# Offline with a warm cache (e.g. CI with apt lists removed): use what we have
+	# rather than asking the network.
+	if [[ -z $pkg ]]; then
+		pkg=$(find "$cache" -mindepth 2 -maxdepth 2 -name .unpacked -printf '%h\n' 2>/dev/null |
+			xargs -r -n1 basename | sort -V | tail -n 1)
+	fi
+	if [[ -z $pkg ]]; then
+		say "apt does not know linux-image-cloud-amd64; running apt-get update"
+		local sudo=; ((EUID == 0)) || sudo=sudo
+		$sudo apt-get update -qq
+		pkg=$(kernel_pkg || true)
+		[[ -n $pkg ]] || die "apt-cache still does not know linux-image-cloud-amd64"
+	fi
+	kroot=$cache/$pkg
+	if [[ ! -e $kroot/.unpacked ]]; then
+		say "downloading $pkg into $cache"
+		rm -rf "$kroot" "$cache"/*.deb
+		# As root apt wants to drop to user _apt, which cannot write here.
+		local sandbox=(); ((EUID != 0)) || sandbox=(-o APT::Sandbox::User=root)
+		(cd "$cache" && apt-get "${sandbox[@]}" download "$pkg") || die "apt-get download $pkg failed"
+		dpkg -x "$cache/$pkg"_*.deb "$kroot"
+		rm -f "$cache"/*.deb
+		touch "$kroot/.unpacked"
+	fi
+	local images=("$kroot"/boot/vmlinuz-*)
+	vmlinuz=${images[0]}
+	[[ -f $vmlinuz ]] || die "no vmlinuz in $kroot/boot"
+	kver=${vmlinuz##*/vmlinuz-}
+	[[ -d $kroot/lib/modules/$kver ]] || die "no modules tree for $kver in $kroot"
+	say "kernel: $pkg ($vmlinuz)"
+}
+
+# --- kernel modules ---------------------------------------------------------
+# Debian's package ships no modules.dep (depmod makes it at install time), so
+# each module's dependencies come from its own .modinfo "depends=" string,
+# which is what depmod reads too. Modules are staged decompressed because
+# busybox insmod may not understand xz/zstd.
+stage_modules() {
+	local mdir=$kroot/lib/modules/$kver f n
+	local -A path_of=() seen=()
+	local order=()
+	[[ -n ${modules// /} ]] || return 0
+	while IFS= read -r f; do
+		n=${f##*/}; n=${n%%.ko*}; path_of[${n//-/_}]=$f
+	done < <(find "$mdir/kernel" -name '*.ko*')
+	mkdir -p "$stage/opt/syva/modules"
+
+	# Depth-first, dependencies before dependents.
+	visit() {
+		local name=${1//-/_} src plain dep deps
+		[[ -z ${seen[$name]:-} ]] || return 0
+		seen[$name]=1
+		src=${path_of[$name]:-}
+		if [[ -z $src ]]; then
+			if grep -qE "/${name//_/[-_]}\.ko" "$mdir/modules.builtin"; then
+				say "module $name is built into the kernel, nothing to load"; return 0
+			fi
+			die "module $name not found in $mdir"
+		fi
+		plain=$vm/modules/$name.ko
+		case $src in
+		*.ko) cp "$src" "$plain" ;;
+		*.ko.xz) xz -dc "$src" >"$plain" ;;
+		*.ko.zst) zstd -qdc "$src" >"$plain" ;;
+		*.ko.gz) gzip -dc "$src" >"$plain" ;;
+		*) die "unknown module format: $src" ;;
+		esac
+		deps=$(tr '\0' '\n' <"$plain" | grep -a -m1 '^depends=' || true)
+		deps=${deps#depends=}
+		for dep in ${deps//,/ }; do visit "$dep"; done
+		order+=("$name")
+	}
+	rm -rf "${vm:?}/modules"; mkdir -p "$vm/modules"
+	for n in $modules; do visit "$n"; done
+	local i=0
+	for n in "${order[@]}"; do
+		i=$((i + 1))
+		cp "$vm/modules/$n.ko" "$stage/opt/syva/modules/$(printf %03d "$i")-$n.ko"
+	done
+	((${#order[@]} == 0)) || say "modules (load order): ${order[*]}"
+}
+
+# --- initramfs --------------------------------------------------------------
+# Quotes one word for sh: close the quote, add an escaped ', reopen.
+sh_quote() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
+
+build_initramfs() {
+	stage=$vm/initramfs
+	rm -rf "$stage"
+	mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,run,root,opt/syva/bin}
+
+	local busybox
+	busybox=$(command -v busybox) || die "busybox not found (install busybox-static)"
+	ldd "$busybox" >/dev/null 2>&1 && die "$busybox is dynamically linked; install busybox-static"
+	cp "$busybox" "$stage/bin/busybox"
+	local applet
+	for applet in $("$busybox" --list-full); do
+		[[ -e $stage/$applet ]] || ln -s /bin/busybox "$stage/$applet"
+	done
+
+	local bins=() b lib
+	while IFS= read -r b; do bins+=("$b"); done < <(
+		find "$build_dir" -maxdepth 1 -type f -name 'syva*' -perm -u+x | sort)
+	for b in "${bins[@]}"; do
+		cp "$b" "$stage/opt/syva/bin/"
+		# Scripts and static binaries have no libraries; ldd fails on them.
+		ldd "$b" >/dev/null 2>&1 || continue
+		if ldd "$b" | grep -q 'not found'; then
+			ldd "$b" >&2; die "$b needs libraries that are not on this host"
+		fi
+		# Fields starting with / are the resolved libraries and the loader; copied
+		# to the same path so the binary's PT_INTERP and search path still match.
+		for lib in $(ldd "$b" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i }'); do
+			[[ -e $stage$lib ]] && continue
+			mkdir -p "$stage$(dirname "$lib")"
+			cp -L "$lib" "$stage$lib"
+		done
+	done
+	say "binaries: ${bins[*]##*/}"
+
+	[[ -d $repo/policies ]] && cp -r "$repo/policies" "$stage/opt/syva/policies"
+	cp -r "$repo/test/vm/guest" "$stage/opt/syva/guest"
+	cp "$repo/test/vm/guest/init.sh" "$stage/init"
+	chmod 755 "$stage/init"
+
+	# The command travels as a script so spaces and quotes in arguments survive.
+	local w line=
+	for w in "$@"; do line+="$(sh_quote "$w") "; done
+	printf '#!/bin/sh\n%s\n' "$line" >"$stage/opt/syva/guest-cmd.sh"
+
+	stage_modules
+
+	# -R 0:0: the files belong to root inside the guest whoever built them.
+	(cd "$stage" && find . -print0 | cpio --null -o -H newc -R 0:0 --quiet) |
+		gzip -1 >"$vm/initramfs.cpio.gz"
+	say "initramfs: $vm/initramfs.cpio.gz ($(du -h "$vm/initramfs.cpio.gz" | cut -f1))"
+}
+
+# --- boot -------------------------------------------------------------------
+kvm_works() {
+	[[ -r /dev/kvm && -w /dev/kvm ]] || return 1
+	printf 'quit\n' | timeout 20 qemu-system-x86_64 -accel kvm -M none -nodefaults \
+		-display none -monitor stdio >/dev/null 2>&1
+}
+
+fetch_kernel
+build_initramfs "$@"
+
+accel=(); if kvm_works; then accel=(-accel kvm); say "accelerator: kvm"; else say "accelerator: tcg (no usable /dev/kvm)"; fi
+console=$vm/console.log
+out=$vm/out
+rm -rf "$out"; mkdir -p "$out"
+say "booting (timeout ${timeout_s}s); console is saved to $console"
+start=$SECONDS
+# "-display none -serial stdio" rather than -nographic: with -nographic
+# SeaBIOS mirrors itself on the serial line and sends terminal-reset escapes
+# that wipe the user's screen. -nic none skips the network boot ROM.
+# stdin from /dev/null: QEMU would otherwise put a terminal in raw mode and
+# leave it so if killed. --foreground lets Ctrl-C reach QEMU; QEMU has no
+# children that the timeout would miss.
+# SYVA_VM_KERNEL_ARGS is for debugging, e.g. "loglevel=7" to undo quiet.
+set +e
+timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 "${accel[@]}" \
+	-m "$mem" -smp 2 -display none -serial stdio -nic none -no-reboot \
+	-kernel "$vmlinuz" -initrd "$vm/initramfs.cpio.gz" \
+	-append "console=ttyS0 quiet panic=-1 lsm=lockdown,capability,bpf ${SYVA_VM_KERNEL_ARGS:-}" \
+	</dev/null 2>&1 | tee "$console"
+qemu_rc=${PIPESTATUS[0]}
+set -e
+elapsed=$((SECONDS - start))
+
+# --- results ----------------------------------------------------------------
+# Files the guest framed with SYVA-FILE-BEGIN/END (see guest/emit-file.sh).
+awk -v out="$out" '
+	{ sub(/\r+$/, "") }
+	name != "" && $0 == "SYVA-FILE-END " name { close(path); name = ""; next }
+	name != "" { print > path; next }
+	/^SYVA-FILE-BEGIN [A-Za-z0-9._-]+$/ && $2 != "." && $2 != ".." {
+		name = $2; path = out "/" name; printf "" > path
+	}
+	END { if (name != "") print "run-in-vm: warning: file " name " was cut short" > "/dev/stderr" }
+' "$console"
+files=$(ls "$out")
+[[ -z $files ]] || say "files from the guest in $out: $(echo "$files" | tr '\n' ' ')"
+
+# The last one wins: the command's own output might contain an earlier one.
+rc=$(awk '{ sub(/\r+$/, "") } /^SYVA-VM-RESULT rc=[0-9]+$/ { rc = substr($0, 19) } END { print rc }' "$console")
+if [[ -n $rc ]]; then
+	((qemu_rc != 124 && qemu_rc != 137)) || say "warning: the guest finished but did not power off in time"
+	say "guest command exited with $rc (boot to power-off took ${elapsed}s)"
+	exit "$rc"
+fi
+case $qemu_rc in
+124 | 137) why="timed out after ${timeout_s}s" ;;
+0) why="the VM stopped early (boot failure, or /init died?)" ;;
+*) why="QEMU failed with exit code $qemu_rc" ;;
+esac
+panic=$(grep -a -m1 'Kernel panic' "$console" | tr -d '\r' || true)
+[[ -z $panic ]] || why="kernel panic (${panic#*\] })"
+say "FAILED: $why; no SYVA-VM-RESULT line. Last 30 console lines:"
+tail -n 30 "$console" | sed 's/\r$//; s/^/  | /' >&2
+exit 125
