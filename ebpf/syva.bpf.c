@@ -15,7 +15,10 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define FMODE_EXEC 0x20
+/* open_exec() passes __FMODE_EXEC in the open flags; 6.1 does not copy it
+ * into f_mode, so f_flags is where an exec open shows (as AppArmor and
+ * TOMOYO test it since 6.8). open(2) cannot set this bit. */
+#define __FMODE_EXEC 0x20
 #define PROT_EXEC 0x4
 
 /* Files: no owner means no enforcement, so a zoned process still reads the
@@ -85,7 +88,7 @@ int BPF_PROG(syva_file_open, struct file *file, int ret)
 		return ret;
 	/* Opens for exec come from execve itself; bprm_check_security judges
 	 * them with the knowledge that they are an exec. */
-	if (file->f_mode & FMODE_EXEC)
+	if (file->f_flags & __FMODE_EXEC)
 		return 0;
 	return decide_file(SYVA_HOOK_FILE_OPEN, file, 0);
 }

@@ -16,6 +16,8 @@
 #include "events/event_reader.h"
 #include "policy/compiled_policy.h"
 #include "policy/policy_loader.h"
+#include "watcher/containerd_watcher.h"
+#include "watcher/enforcer_sink.h"
 
 namespace syva {
 
@@ -102,11 +104,16 @@ int run_agent(const AgentOptions& options) {
     spdlog::warn("{}", format_deny(e, [&names](uint32_t id) { return names.get(id); }));
   });
   events.start();
+  // Membership comes from containerd; the watcher retries while containerd is away.
+  EnforcerSink membership(*enforcer);
+  ContainerdWatcher watcher(WatcherOptions{options.containerd_sock}, membership);
+  watcher.start();
   spdlog::info("enforcing: {} hooks attached, maps pinned at {}", Enforcer::enforcing_programs().size(),
                options.pin_path);
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
+  watcher.stop();  // no map writes after this
   spdlog::info("received {}, stopping: detaching programs and removing pins", strsignal(sig));
   return kExitOk;
 }

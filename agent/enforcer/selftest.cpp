@@ -23,16 +23,14 @@ namespace syva {
 namespace {
 
 // Only async-signal-safe calls between fork and _exit: the parent may have threads.
-// cgroup.procs is opened before the parent names this task to the probe, so
-// the probe's first sighting is the probe file.
-[[noreturn]] void probe_child(int go_fd, const char* procs, const char* probe_file) {
+// cgroup.procs was opened by the parent before the fork, so the only open the
+// child makes after it is named to the probe is the probe file.
+[[noreturn]] void probe_child(int go_fd, int procs_fd, const char* probe_file) {
   char c;
-  int fd = open(procs, O_WRONLY);
-  if (fd < 0) _exit(11);
   if (read(go_fd, &c, 1) != 1) _exit(10);
-  if (write(fd, "0", 1) != 1) _exit(11);  // "0" moves the writer itself
-  close(fd);
-  fd = open(probe_file, O_RDONLY);
+  if (write(procs_fd, "0", 1) != 1) _exit(11);  // "0" moves the writer itself
+  close(procs_fd);
+  int fd = open(probe_file, O_RDONLY);
   if (fd < 0) _exit(12);
   close(fd);
   _exit(0);
@@ -66,11 +64,26 @@ SelftestResult run_selftest(Enforcer& enforcer, const std::string& probe_file) {
     throw std::runtime_error(fmt::format("self-test: attaching the probe failed: {}", strerror(err)));
   }
 
+  const int procs_fd = open(procs.c_str(), O_WRONLY | O_CLOEXEC);
   int go[2];
-  if (pipe2(go, O_CLOEXEC) != 0) throw std::runtime_error("self-test: pipe failed");
+  if (procs_fd < 0 || pipe2(go, O_CLOEXEC) != 0) {
+    int err = errno;
+    if (procs_fd >= 0) close(procs_fd);
+    bpf_link__destroy(probe);
+    rmdir(cgroup.c_str());
+    throw std::runtime_error(fmt::format("self-test: opening {} or a pipe failed: {}", procs, strerror(err)));
+  }
   pid_t child = fork();
-  if (child == 0) probe_child(go[0], procs.c_str(), probe_file.c_str());
+  if (child == 0) probe_child(go[0], procs_fd, probe_file.c_str());
+  if (child < 0) {
+    int err = errno;
+    for (int fd : {go[0], go[1], procs_fd}) close(fd);
+    bpf_link__destroy(probe);
+    rmdir(cgroup.c_str());
+    throw std::runtime_error(fmt::format("self-test: fork failed: {}", strerror(err)));
+  }
   close(go[0]);
+  close(procs_fd);
 
   const int fd = enforcer.map_fd("selftest");
   const uint32_t key = 0;

@@ -65,6 +65,14 @@ class Agent {
     }
     return false;
   }
+  // Waits for the agent to exit; true if it did.
+  bool wait_exit(int seconds = 30) {
+    for (int i = 0; i < seconds * 10; ++i) {
+      if (exited()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
   bool exited() {
     if (pid_ <= 0) return true;
     int status;
@@ -188,6 +196,7 @@ TEST_CASE("agent: killed with SIGKILL, enforcement stays; a restart re-adopts th
   const std::string secret = write_policies(dir);
   const std::string log = kScratch + "/agent-crash.log";
   fs::remove(log);
+  fs::remove(log + ".second");
 
   Cgroup frontend("agent-crash-frontend", SYVA_ZONE_NONE);
   {
@@ -202,7 +211,8 @@ TEST_CASE("agent: killed with SIGKILL, enforcement stays; a restart re-adopts th
   CHECK(down.output.find("agent: not running") != std::string::npos);
   CHECK(run_in(&frontend, [&] { return open_file(secret); }).err == EPERM);
 
-  Agent second(dir, log);
+  // Its own log: the first agent's "enforcing:" must not satisfy the wait.
+  Agent second(dir, log + ".second");
   REQUIRE(second.wait_for("enforcing:"));
   CHECK(second.log().find("re-adopted pinned state") != std::string::npos);
   CHECK(run_in(&frontend, [&] { return open_file(secret); }).err == EPERM);  // membership kept
@@ -219,7 +229,7 @@ TEST_CASE("agent: a failed self-test refuses to enforce and leaves nothing attac
   fs::remove(log);
   Agent agent(dir, log, "cgroup");
   REQUIRE(agent.wait_for("refusing to enforce"));
-  REQUIRE(agent.exited());
+  REQUIRE(agent.wait_exit());
   CHECK(agent.stop(0) == 4);
   CHECK(agent.log().find("self-test FAILED") != std::string::npos);
   CHECK_FALSE(fs::exists(kPin));

@@ -39,7 +39,8 @@ done
 echo "SYVA-VM: kernel $(uname -r), lsm=$(cat /sys/kernel/security/lsm 2>/dev/null)"
 echo "SYVA-VM: running: $(tail -n 1 /opt/syva/guest-cmd.sh)"
 cd /opt/syva || echo "SYVA-VM: WARNING: no /opt/syva"
-sh /opt/syva/guest-cmd.sh
+# stdin from /dev/null: nothing types on the console, so a read would hang.
+sh /opt/syva/guest-cmd.sh </dev/null
 rc=$?
 
 # The leading empty line keeps the result at the start of a line even when the

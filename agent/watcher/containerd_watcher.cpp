@@ -1,0 +1,302 @@
+#include "watcher/containerd_watcher.h"
+
+#include <spdlog/spdlog.h>
+
+#include "enforcer/kernel_ids.h"
+#include "watcher/backoff.h"
+#include "watcher/cgroup_path.h"
+#include "watcher/rootfs_coverage.h"
+#include "watcher/zone_resolver.h"
+
+namespace syva {
+
+namespace {
+
+bool has_process(containerd::v1::types::Status status) {
+  using containerd::v1::types::Status;
+  return status == Status::CREATED || status == Status::RUNNING || status == Status::PAUSED ||
+         status == Status::PAUSING;
+}
+
+}  // namespace
+
+ContainerdWatcher::ContainerdWatcher(WatcherOptions options, MembershipSink& sink)
+    : options_(std::move(options)), sink_(sink), table_(sink) {}
+
+ContainerdWatcher::~ContainerdWatcher() { stop(); }
+
+void ContainerdWatcher::start() {
+  if (thread_.joinable()) return;
+  try {
+    cgroup2_mount_ = cgroup2_mount();
+  } catch (const std::exception& e) {
+    // Without cgroup2 no container can be placed: said once, not per event.
+    spdlog::error("containerd watcher not started, containers will not be zoned: {}", e.what());
+    return;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = false;
+  }
+  spdlog::info("{}", rootfs_coverage_notice());
+  thread_ = std::thread([this] { run(); });
+}
+
+void ContainerdWatcher::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    if (client_) client_->cancel();
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+unsigned ContainerdWatcher::reconciles() const {
+  std::lock_guard lock(mutex_);
+  return reconciles_;
+}
+
+unsigned ContainerdWatcher::connections() const {
+  std::lock_guard lock(mutex_);
+  return connections_;
+}
+
+bool ContainerdWatcher::wait_or_stop(std::chrono::milliseconds delay) {
+  std::unique_lock lock(mutex_);
+  return wake_.wait_for(lock, delay, [this] { return stopping_; });
+}
+
+void ContainerdWatcher::set_link(Link link, const std::string& detail) {
+  if (link == Link::connected) {
+    if (link_ == Link::lost) {
+      const double down = std::chrono::duration<double>(std::chrono::steady_clock::now() - lost_at_).count();
+      spdlog::info("containerd: reconnected to {} after {:.1f}s; {}", options_.socket, down, detail);
+    } else {
+      spdlog::info("containerd: connected to {}, watching every namespace; {}", options_.socket, detail);
+    }
+    link_ = Link::connected;
+    return;
+  }
+  // A failed attempt: said once per outage, the retries only at debug level.
+  if (link_ == Link::connected) {
+    lost_at_ = std::chrono::steady_clock::now();
+    link_ = Link::lost;
+    spdlog::warn("containerd: connection to {} lost ({}); keeping {} known memberships enforced, reconnecting",
+                 options_.socket, detail, table_.size());
+  } else if (link_ == Link::never && !told_unreachable_) {
+    told_unreachable_ = true;
+    spdlog::warn("containerd: {} is not reachable ({}); enforcing without container membership until it is, "
+                 "retrying every {}ms at most",
+                 options_.socket, detail, options_.backoff_max.count());
+  } else {
+    spdlog::debug("containerd: still unreachable: {}", detail);
+  }
+}
+
+void ContainerdWatcher::run() {
+  Backoff backoff(options_.backoff_first, options_.backoff_max);
+  for (;;) {
+    auto client = std::make_shared<ContainerdClient>(options_.socket);
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;
+      client_ = client;
+    }
+    std::string why;
+    try {
+      session(*client);
+    } catch (const std::exception& e) {
+      why = e.what();
+    }
+    {
+      std::lock_guard lock(mutex_);
+      client_.reset();
+      if (stopping_) return;
+    }
+    // A session that got as far as a reconcile was a working connection:
+    // the next outage starts its backoff afresh.
+    if (link_ == Link::connected) backoff.reset();
+    set_link(Link::lost, why);
+    if (wait_or_stop(backoff.next())) return;
+  }
+}
+
+void ContainerdWatcher::session(ContainerdClient& client) {
+  // Subscribe first: whatever happens while the reconcile lists is then in
+  // the stream, and replaying it is harmless (adds are idempotent, deletes
+  // of an earlier task are recognised by pid).
+  auto stream = client.subscribe(watched_topic_filters());
+  const auto counts = reconcile(client);
+  {
+    std::lock_guard lock(mutex_);
+    ++connections_;
+  }
+  set_link(Link::connected, fmt::format("map reconciled: {} zoned containers running, +{} -{} ={}", table_.size(),
+                                        counts.added, counts.removed, counts.kept));
+
+  auto resync_at = std::chrono::system_clock::now() + options_.settle;
+  Envelope envelope;
+  for (;;) {
+    switch (stream->next(envelope, resync_at)) {
+      case EventStream::Next::event: {
+        WatchEvent event;
+        try {
+          event = decode_event(envelope);
+        } catch (const std::exception& e) {
+          spdlog::warn("containerd: unreadable event: {}", e.what());
+          continue;
+        }
+        // Applied before the next event is read.
+        on_event(client, event);
+        continue;
+      }
+      case EventStream::Next::timeout:
+        resync(client);
+        resync_at = std::chrono::system_clock::now() + options_.resync;
+        continue;
+      case EventStream::Next::ended:
+        break;
+    }
+    break;
+  }
+  auto status = stream->finish();
+  if (!status.ok())
+    throw RpcError(fmt::format("event stream: {} ({})", status.error_message(), static_cast<int>(status.error_code())),
+                   status.error_code());
+  throw RpcError("event stream ended", grpc::StatusCode::UNAVAILABLE);
+}
+
+void ContainerdWatcher::resync(ContainerdClient& client) {
+  const auto counts = reconcile(client);
+  if (counts.added || counts.removed)
+    spdlog::warn("containerd: resync corrected the map (+{} -{}): events were missed", counts.added, counts.removed);
+  else
+    spdlog::debug("containerd: resync: map exact ({} zoned containers)", counts.kept);
+}
+
+std::optional<Member> ContainerdWatcher::member_for(const ZoneResolution& zone, const std::string& ns,
+                                                    const std::string& id, uint32_t pid) {
+  Member m;
+  m.ns = ns;
+  m.container_id = id;
+  m.pid = pid;
+  m.pod = zone.pod;
+  m.zone = zone.zone;
+  m.requested_zone = zone.requested;
+  m.source = zone.source;
+  try {
+    const auto cgroup = cgroup_of_pid(static_cast<pid_t>(pid), cgroup2_mount_);
+    m.cgroup = cgroup.id;
+    m.cgroup_path = cgroup.path;
+  } catch (const std::exception& e) {
+    // The process is already gone: nothing runs that could be enforced, and
+    // its delete event follows.
+    spdlog::warn("container {} in namespace {} (zone {}): cannot find the cgroup of its pid {}: {}", id, ns, m.zone,
+                 pid, e.what());
+    return std::nullopt;
+  }
+  const ZoneSlot slot = sink_.zone_for(m.zone);
+  m.zone_id = slot.id;
+  m.zone_has_policy = slot.has_policy;
+  m.rootfs = rootfs_of(static_cast<pid_t>(pid));
+  return m;
+}
+
+void ContainerdWatcher::on_event(ContainerdClient& client, const WatchEvent& event) {
+  const Key key{event.ns, event.container_id};
+  const SandboxLookup sandbox = [&](const std::string& id) { return client.container(event.ns, id); };
+  switch (event.kind) {
+    case WatchEvent::Kind::container_created:
+    case WatchEvent::Kind::container_updated: {
+      auto c = client.container(event.ns, event.container_id);
+      if (!c) {
+        placements_.erase(key);
+        return;
+      }
+      const Placement p = resolve_zone(*c, sandbox);
+      placements_[key] = p;
+      // A running container whose zone label changed (or went) follows it.
+      const Member* running = table_.find(event.ns, event.container_id);
+      if (event.kind != WatchEvent::Kind::container_updated || !running) return;
+      if (!p) {
+        table_.remove(event.ns, event.container_id, 0, "it no longer names a zone");
+      } else if (p->zone != running->zone) {
+        if (auto m = member_for(*p, event.ns, event.container_id, running->pid)) table_.add(*m, std::nullopt);
+      }
+      return;
+    }
+    case WatchEvent::Kind::task_created: {
+      auto it = placements_.find(key);
+      if (it == placements_.end()) {
+        // Created before this connection's reconcile, or its create event
+        // was missed: ask now.
+        auto c = client.container(event.ns, event.container_id);
+        if (!c) {
+          spdlog::debug("container {} in namespace {} vanished before its task could be placed",
+                        event.container_id, event.ns);
+          return;
+        }
+        it = placements_.emplace(key, resolve_zone(*c, sandbox)).first;
+      }
+      if (!it->second) {
+        spdlog::debug("container {} in namespace {} names no zone: not enforced", event.container_id, event.ns);
+        return;
+      }
+      try {
+        auto m = member_for(*it->second, event.ns, event.container_id, event.pid);
+        if (!m) return;
+        table_.add(*m, std::chrono::system_clock::now() - event.published);
+      } catch (const std::exception& e) {
+        spdlog::error("container {} in namespace {}: NOT ENFORCED: {}", event.container_id, event.ns, e.what());
+      }
+      return;
+    }
+    case WatchEvent::Kind::task_deleted:
+      table_.remove(event.ns, event.container_id, event.pid, "task deleted");
+      return;
+    case WatchEvent::Kind::container_deleted:
+      placements_.erase(key);
+      table_.remove(event.ns, event.container_id, 0, "container deleted");
+      return;
+    case WatchEvent::Kind::ignored:
+      return;
+  }
+}
+
+ReconcileCounts ContainerdWatcher::reconcile(ContainerdClient& client) {
+  std::vector<Member> running;
+  std::map<Key, Placement> placements;
+  for (const auto& ns : client.namespaces()) {
+    std::map<std::string, Container> containers;
+    for (auto& c : client.containers(ns)) containers.emplace(c.id(), std::move(c));
+    const SandboxLookup sandbox = [&](const std::string& id) -> std::optional<Container> {
+      auto it = containers.find(id);
+      if (it == containers.end()) return std::nullopt;
+      return it->second;
+    };
+    for (const auto& [id, c] : containers) placements[{ns, id}] = resolve_zone(c, sandbox);
+    for (const auto& task : client.tasks(ns)) {
+      if (!has_process(task.status()) || task.pid() == 0) continue;
+      // Tasks/List names each task by `id` (the container's id) and leaves
+      // container_id empty (containerd 1.6/1.7).
+      const std::string& id = task.container_id().empty() ? task.id() : task.container_id();
+      auto p = placements.find({ns, id});
+      if (p == placements.end() || !p->second) continue;
+      try {
+        if (auto m = member_for(*p->second, ns, id, task.pid())) running.push_back(std::move(*m));
+      } catch (const std::exception& e) {
+        spdlog::error("container {} in namespace {}: NOT ENFORCED: {}", id, ns, e.what());
+      }
+    }
+  }
+  // Only a complete listing may remove entries: a failed call above threw
+  // before this point and the map stays as it was.
+  const auto counts = table_.reconcile(running);
+  placements_ = std::move(placements);
+  std::lock_guard lock(mutex_);
+  ++reconciles_;
+  return counts;
+}
+
+}  // namespace syva

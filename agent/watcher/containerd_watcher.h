@@ -1,0 +1,98 @@
+// Zone membership from containerd: subscribes to every namespace's events,
+// puts each zoned container's cgroup in its zone on /tasks/create (before the
+// container's command runs) and takes it out on /tasks/delete or
+// /containers/delete. At start and after every reconnect it lists what runs
+// and makes the map exact. While containerd is away it keeps what it knows
+// enforced and retries with a bounded backoff.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+
+#include "watcher/containerd_client.h"
+#include "watcher/containerd_events.h"
+#include "watcher/membership_sink.h"
+#include "watcher/membership_table.h"
+#include "watcher/zone_resolver.h"
+
+namespace syva {
+
+struct WatcherOptions {
+  std::string socket = "/run/containerd/containerd.sock";
+  std::chrono::milliseconds backoff_first{100};
+  std::chrono::milliseconds backoff_max{5000};
+  // containerd registers a subscription a moment after the stream opens and
+  // does not say when; a second reconcile this long after connecting covers
+  // an event published in that moment.
+  std::chrono::milliseconds settle{1000};
+  // Then a reconcile this often, in case containerd lost an event (a shim's
+  // event queue gives up after a few retries).
+  std::chrono::milliseconds resync{std::chrono::minutes(5)};
+};
+
+class ContainerdWatcher {
+ public:
+  ContainerdWatcher(WatcherOptions options, MembershipSink& sink);
+  ~ContainerdWatcher();
+  ContainerdWatcher(const ContainerdWatcher&) = delete;
+  ContainerdWatcher& operator=(const ContainerdWatcher&) = delete;
+
+  void start();
+  // Returns once the watcher's thread has ended; membership stays as it is.
+  void stop();
+
+  // Connections that got as far as their first reconcile, for tests and
+  // health reporting.
+  unsigned connections() const;
+  // Completed reconciles: one per connection, the settle one, resyncs.
+  unsigned reconciles() const;
+
+ private:
+  enum class Link { never, connected, lost };
+  using Key = std::pair<std::string, std::string>;  // namespace, container id
+
+  // A container's zone, from its record (and its pod's); nullopt: none.
+  using Placement = std::optional<ZoneResolution>;
+
+  void run();
+  // One connection's life; ends by throwing why it ended.
+  void session(ContainerdClient& client);
+  ReconcileCounts reconcile(ContainerdClient& client);
+  void resync(ContainerdClient& client);
+  void on_event(ContainerdClient& client, const WatchEvent& event);
+  // The member a running task makes, or nullopt when its cgroup cannot be
+  // found (logged).
+  std::optional<Member> member_for(const ZoneResolution& zone, const std::string& ns, const std::string& id,
+                                   uint32_t pid);
+  void set_link(Link link, const std::string& detail);
+  bool wait_or_stop(std::chrono::milliseconds delay);
+
+  WatcherOptions options_;
+  MembershipSink& sink_;
+  MembershipTable table_;
+  std::string cgroup2_mount_;
+  // Decided when the container is created, so that /tasks/create needs no
+  // call to containerd before the map write: the task starts moments after.
+  std::map<Key, Placement> placements_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::shared_ptr<ContainerdClient> client_;  // the current connection, for stop()
+  unsigned connections_ = 0;
+  unsigned reconciles_ = 0;
+  std::thread thread_;
+
+  Link link_ = Link::never;
+  bool told_unreachable_ = false;
+  std::chrono::steady_clock::time_point lost_at_;
+};
+
+}  // namespace syva

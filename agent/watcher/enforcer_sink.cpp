@@ -1,0 +1,36 @@
+#include "watcher/enforcer_sink.h"
+
+#include <bpf/bpf.h>
+
+namespace syva {
+
+ZoneSlot EnforcerSink::zone_for(const std::string& zone) {
+  std::lock_guard lock(mutex_);
+  if (uint32_t id = enforcer_.zone_id(zone)) {
+    // A zone made earlier for a name without a policy file (perhaps by a
+    // previous agent, re-adopted from the pins) is known but still has no
+    // policy: the pinned flags say which.
+    syva_zone_policy policy{};
+    const bool defined = bpf_map_lookup_elem(enforcer_.map_fd("zone_policy"), &id, &policy) == 0 &&
+                         (policy.flags & SYVA_ZONE_F_DEFINED) != 0;
+    return {id, defined};
+  }
+  return {enforcer_.ensure_zone(zone), false};
+}
+
+void EnforcerSink::set_member(uint64_t cgroup_id, uint32_t zone_id) {
+  std::lock_guard lock(mutex_);
+  enforcer_.set_member(cgroup_id, zone_id);
+}
+
+void EnforcerSink::remove_member(uint64_t cgroup_id) {
+  std::lock_guard lock(mutex_);
+  enforcer_.remove_member(cgroup_id);
+}
+
+std::map<uint64_t, uint32_t> EnforcerSink::members() {
+  std::lock_guard lock(mutex_);
+  return enforcer_.members();
+}
+
+}  // namespace syva

@@ -1,0 +1,27 @@
+// Membership through the Enforcer. The watcher writes from its own thread
+// while the agent's main thread may still use the Enforcer, so every call is
+// serialised here.
+#pragma once
+
+#include <mutex>
+
+#include "enforcer/enforcer.h"
+#include "watcher/membership_sink.h"
+
+namespace syva {
+
+class EnforcerSink : public MembershipSink {
+ public:
+  explicit EnforcerSink(Enforcer& enforcer) : enforcer_(enforcer) {}
+
+  ZoneSlot zone_for(const std::string& zone) override;
+  void set_member(uint64_t cgroup_id, uint32_t zone_id) override;
+  void remove_member(uint64_t cgroup_id) override;
+  std::map<uint64_t, uint32_t> members() override;
+
+ private:
+  Enforcer& enforcer_;
+  std::mutex mutex_;
+};
+
+}  // namespace syva

@@ -1,0 +1,27 @@
+// Where the watcher's membership decisions go. The agent's implementation
+// writes through the Enforcer, the single owner of the kernel maps; tests
+// may wrap it to observe the writes.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace syva {
+
+struct ZoneSlot {
+  uint32_t id = 0;
+  bool has_policy = false;  // false: an isolated zone with no allowed pairs, made for this name
+};
+
+class MembershipSink {
+ public:
+  virtual ~MembershipSink() = default;
+  // The zone's id; a name no policy file defines gets an isolated zone.
+  virtual ZoneSlot zone_for(const std::string& zone) = 0;
+  virtual void set_member(uint64_t cgroup_id, uint32_t zone_id) = 0;
+  virtual void remove_member(uint64_t cgroup_id) = 0;
+  virtual std::map<uint64_t, uint32_t> members() = 0;
+};
+
+}  // namespace syva

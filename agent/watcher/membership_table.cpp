@@ -1,0 +1,130 @@
+#include "watcher/membership_table.h"
+
+#include <set>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace syva {
+
+std::string describe(const Member& m) {
+  return fmt::format("container={} namespace={} pod={} zone={} zone_id={} cgroup={} cgroup_path={} source={}",
+                     m.container_id, m.ns, m.pod.known() ? m.pod.ns + "/" + m.pod.name : "-", m.zone, m.zone_id,
+                     m.cgroup, m.cgroup_path, to_string(m.source));
+}
+
+namespace {
+
+// Loud, and said when the membership is written, not at every reconcile.
+void warn_about_zone(const Member& m) {
+  if (!m.requested_zone.empty() && m.requested_zone != m.zone)
+    spdlog::error("container {} in namespace {} names zone '{}' ({}), which is not a valid zone name (1-63 of a-z, "
+                  "0-9, '-'): it is isolated in zone {} of its own",
+                  m.container_id, m.ns, m.requested_zone, to_string(m.source), m.zone);
+  if (!m.zone_has_policy)
+    spdlog::warn("ZONE WITHOUT POLICY: container {} in namespace {} names zone '{}', which no policy file defines: "
+                 "it is isolated (zone id {}, no allowed pairs). Add {}.toml to the policy directory to define it",
+                 m.container_id, m.ns, m.zone, m.zone_id, m.zone);
+}
+
+}  // namespace
+
+const Member* MembershipTable::sharing_cgroup(uint64_t cgroup, const Key& except) const {
+  for (const auto& [key, m] : members_)
+    if (key != except && m.cgroup == cgroup) return &m;
+  return nullptr;
+}
+
+const Member* MembershipTable::find(const std::string& ns, const std::string& container_id) const {
+  auto it = members_.find({ns, container_id});
+  return it == members_.end() ? nullptr : &it->second;
+}
+
+void MembershipTable::add(const Member& m, std::optional<std::chrono::nanoseconds> since_event) {
+  const Key key{m.ns, m.container_id};
+  std::string moved;
+  if (auto it = members_.find(key); it != members_.end()) {
+    if (it->second.cgroup == m.cgroup && it->second.zone_id == m.zone_id) {
+      it->second.pid = m.pid;
+      return;
+    }
+    // The same container in a new cgroup (a new task): its old entry goes.
+    if (it->second.cgroup != m.cgroup && !sharing_cgroup(it->second.cgroup, key))
+      sink_.remove_member(it->second.cgroup);
+    if (it->second.cgroup == m.cgroup) moved = it->second.zone;
+  }
+  sink_.set_member(m.cgroup, m.zone_id);
+  members_[key] = m;
+  warn_about_zone(m);
+  const std::string latency =
+      since_event ? fmt::format(" latency_ms={:.3f}", std::chrono::duration<double, std::milli>(*since_event).count())
+                  : "";
+  if (!moved.empty())
+    spdlog::info("membership ~: {} from_zone={}{}", describe(m), moved, latency);
+  else
+    spdlog::info("membership +: {} rootfs=\"{}\"{}", describe(m), describe(m.rootfs), latency);
+}
+
+void MembershipTable::remove(const std::string& ns, const std::string& container_id, uint32_t pid,
+                             std::string_view reason) {
+  const Key key{ns, container_id};
+  auto it = members_.find(key);
+  if (it == members_.end()) return;
+  if (pid != 0 && it->second.pid != 0 && pid != it->second.pid) return;
+  const Member gone = it->second;
+  members_.erase(it);
+  if (const Member* other = sharing_cgroup(gone.cgroup, key)) {
+    if (other->zone_id != gone.zone_id) sink_.set_member(other->cgroup, other->zone_id);
+    spdlog::info("membership -: {} reason=\"{}\" (cgroup stays: container {} shares it)", describe(gone), reason,
+                 other->container_id);
+    return;
+  }
+  sink_.remove_member(gone.cgroup);
+  spdlog::info("membership -: {} reason=\"{}\"", describe(gone), reason);
+}
+
+ReconcileCounts MembershipTable::reconcile(const std::vector<Member>& running) {
+  ReconcileCounts counts;
+  std::map<Key, Member> next;
+  std::map<uint64_t, const Member*> wanted;  // cgroup -> the member that decides its zone
+  for (const auto& m : running) {
+    auto [it, fresh] = wanted.emplace(m.cgroup, &m);
+    if (!fresh && it->second->zone_id != m.zone_id)
+      spdlog::warn("containers {} and {} share cgroup {} but name zones {} and {}: {} applies",
+                   it->second->container_id, m.container_id, m.cgroup, it->second->zone, m.zone, it->second->zone);
+    next[{m.ns, m.container_id}] = m;
+  }
+
+  const auto current = sink_.members();
+  for (const auto& [cgroup, m] : wanted) {
+    auto it = current.find(cgroup);
+    if (it != current.end() && it->second == m->zone_id) {
+      ++counts.kept;
+      continue;
+    }
+    sink_.set_member(cgroup, m->zone_id);
+    ++counts.added;
+    warn_about_zone(*m);
+    spdlog::info("membership +: {} rootfs=\"{}\" reason=\"reconcile: running, {}\"", describe(*m),
+                 describe(m->rootfs), it == current.end() ? "missing from the map" : "wrong zone in the map");
+  }
+
+  for (const auto& [cgroup, zone_id] : current) {
+    if (wanted.count(cgroup)) continue;
+    sink_.remove_member(cgroup);
+    ++counts.removed;
+    const Member* known = nullptr;
+    for (const auto& [key, m] : members_)
+      if (m.cgroup == cgroup) known = &m;
+    if (known)
+      spdlog::info("membership -: {} reason=\"reconcile: no longer running\"", describe(*known));
+    else
+      spdlog::info("membership -: cgroup={} zone_id={} reason=\"reconcile: no running zoned container has this "
+                   "cgroup (left from before this agent)\"",
+                   cgroup, zone_id);
+  }
+  members_ = std::move(next);
+  return counts;
+}
+
+}  // namespace syva

@@ -1,0 +1,31 @@
+// What zone ownership covers of a container's root filesystem. Files are
+// owned by (device, inode). An overlay rootfs is a superblock of its own, so
+// it can one day be owned whole, in O(1), by its device alone; the kernel
+// side of that is not built yet, so for now the watcher records the device
+// and says plainly that the rootfs is not owned.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+
+namespace syva {
+
+struct RootfsCoverage {
+  enum class Kind { overlay, other, unknown };
+  Kind kind = Kind::unknown;
+  uint64_t dev = 0;  // kernel encoding (MAJOR << 20 | MINOR); 0 when unknown
+};
+
+// Reads the root the init process sees (/proc/PID/root): by the time
+// containerd reports /tasks/create, runc has pivoted into the rootfs.
+RootfsCoverage rootfs_of(pid_t pid);
+
+// For the membership log line, e.g. "overlay dev=0:123 (not zone-owned yet)".
+std::string describe(const RootfsCoverage& rootfs);
+
+// Said once when the watcher starts: what is and is not covered.
+const char* rootfs_coverage_notice();
+
+}  // namespace syva

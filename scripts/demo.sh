@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The main job, on a fresh machine: installs, builds, and boots a VM on
+# Debian's 6.1 kernel with BPF-LSM, where `syva --policy-dir policies` starts,
+# passes its self-test, denies a cross-zone open(), and `syva status` shows it.
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${SYVA_BUILD_DIR:-$repo/build}
+bash "$repo/scripts/install-deps.sh"
+bash "$repo/scripts/build.sh" "$build"
+exec "$repo/test/vm/run-in-vm.sh" --build-dir "$build" -- /opt/syva/guest/demo.sh

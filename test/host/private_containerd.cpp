@@ -1,0 +1,332 @@
+#include "host/private_containerd.h"
+
+#include <bpf/bpf.h>
+#include <elf.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "enforcer/kernel_ids.h"
+
+extern char** environ;
+
+namespace fs = std::filesystem;
+
+namespace syva::test {
+
+namespace {
+
+std::string find_in_path(const std::string& name) {
+  const char* path = getenv("PATH");
+  std::string dirs = path ? path : "/usr/bin:/bin";
+  dirs += ":/usr/sbin:/sbin";
+  std::istringstream in(dirs);
+  std::string dir;
+  while (std::getline(in, dir, ':'))
+    if (!dir.empty() && access((dir + "/" + name).c_str(), X_OK) == 0) return dir + "/" + name;
+  return "";
+}
+
+// The test image must run with nothing but itself in the rootfs.
+bool statically_linked(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  Elf64_Ehdr eh{};
+  if (!f.read(reinterpret_cast<char*>(&eh), sizeof(eh)) || memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0) return false;
+  for (int i = 0; i < eh.e_phnum; ++i) {
+    Elf64_Phdr ph{};
+    f.seekg(eh.e_phoff + i * eh.e_phentsize);
+    if (!f.read(reinterpret_cast<char*>(&ph), sizeof(ph))) return false;
+    if (ph.p_type == PT_INTERP) return false;
+  }
+  return true;
+}
+
+bool answers(const std::string& socket) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  socket.copy(addr.sun_path, sizeof(addr.sun_path) - 1);
+  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  close(fd);
+  return ok;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string trim(std::string s) {
+  while (!s.empty() && isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+CommandResult shell(const std::string& command) {
+  CommandResult r;
+  FILE* p = popen((command + " 2>&1").c_str(), "r");
+  if (!p) return r;
+  std::array<char, 4096> buf;
+  while (size_t n = fread(buf.data(), 1, buf.size(), p)) r.output.append(buf.data(), n);
+  int status = pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::string PrivateContainerd::unavailable() {
+  if (geteuid() != 0) return "containerd tests need root (containers, cgroups, BPF pins)";
+  for (const char* tool : {"containerd", "ctr", "runc", "containerd-shim-runc-v2", "busybox", "tar", "sha256sum"})
+    if (find_in_path(tool).empty())
+      return fmt::format("'{}' is not installed (Debian packages: containerd runc busybox-static)", tool);
+  if (!statically_linked(find_in_path("busybox")))
+    return "busybox is not statically linked: install busybox-static for the test image";
+  try {
+    cgroup2_mount();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "";
+}
+
+PrivateContainerd::PrivateContainerd(const std::string& tag) : tag_(tag) {
+  dir_ = fmt::format("/tmp/syva-wt-{}-{}", getpid(), tag);
+  socket_ = dir_ + "/containerd.sock";
+  cgroup2_ = cgroup2_mount();
+  run_containerd_existed_ = fs::exists("/run/containerd");
+  fs::remove_all(dir_);
+  fs::create_directories(dir_);
+  std::ofstream(dir_ + "/config.toml") << fmt::format(R"(version = 2
+root = "{0}/root"
+state = "{0}/state"
+# The CRI plugin would want CNI and a sandbox image; the watcher needs neither.
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "{0}/containerd.sock"
+[ttrpc]
+  address = "{0}/containerd.sock.ttrpc"
+)",
+                                                      dir_);
+  try {
+    start();
+  } catch (...) {
+    clean_up();
+    throw;
+  }
+}
+
+PrivateContainerd::~PrivateContainerd() { clean_up(); }
+
+std::string PrivateContainerd::ns(const std::string& suffix) const {
+  return fmt::format("syva-wt-{}-{}-{}", getpid(), tag_, suffix);
+}
+
+void PrivateContainerd::start() {
+  if (pid_ > 0) return;
+  const std::string bin = find_in_path("containerd");
+  const std::string config = dir_ + "/config.toml";
+  const std::string log = dir_ + "/containerd.log";
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  std::vector<std::string> args = {bin, "--config", config};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  int err = posix_spawn(&pid, bin.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (err != 0) throw std::runtime_error(fmt::format("starting containerd: {}", strerror(err)));
+  pid_ = pid;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (answers(socket_) && shell(fmt::format("ctr --address {} version", socket_)).exit_code == 0) return;
+    if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
+      pid_ = -1;
+      throw std::runtime_error("containerd exited at start:\n" + read_file(log));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  throw std::runtime_error("containerd did not answer within 15 s:\n" + read_file(log));
+}
+
+void PrivateContainerd::kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+std::string PrivateContainerd::ctr(const std::string& ns, const std::string& args) {
+  namespaces_.insert(ns);
+  const std::string cmd = fmt::format("ctr --address {} -n {} {}", socket_, ns, args);
+  auto r = shell(cmd);
+  if (r.exit_code != 0) throw std::runtime_error(fmt::format("`{}` failed ({}):\n{}", cmd, r.exit_code, r.output));
+  return r.output;
+}
+
+std::vector<std::string> PrivateContainerd::ctr_lines(const std::string& ns, const std::string& args) {
+  std::vector<std::string> lines;
+  std::istringstream in(ctr(ns, args));
+  std::string line;
+  while (std::getline(in, line))
+    if (!trim(line).empty()) lines.push_back(trim(line));
+  return lines;
+}
+
+void PrivateContainerd::import_image(const std::string& ns) {
+  if (!image_built_) {
+    auto r = shell(fmt::format("{}/test/host/busybox-oci-image.sh {} {}", SYVA_SOURCE_DIR, dir_, kImage));
+    if (r.exit_code != 0) throw std::runtime_error("building the busybox image failed:\n" + r.output);
+    image_built_ = true;
+  }
+  ctr(ns, fmt::format("images import {}/busybox-oci.tar", dir_));
+}
+
+void PrivateContainerd::run_detached(const std::string& ns, const std::string& id, const std::string& flags,
+                                     const std::string& command) {
+  // Private runc state and no stdio FIFOs: nothing lands under /run/containerd
+  // but the shims' sockets, whose place containerd 1.6 fixes.
+  ctr(ns, fmt::format("run -d --null-io --runc-root {}/runc {} {} {} {}", dir_, flags, kImage, id, command));
+}
+
+void PrivateContainerd::remove(const std::string& ns, const std::string& id) {
+  ctr(ns, "tasks delete --force " + id);
+  ctr(ns, "containers delete " + id);
+}
+
+pid_t PrivateContainerd::task_pid(const std::string& ns, const std::string& id) {
+  for (const auto& line : ctr_lines(ns, "tasks list")) {
+    std::istringstream fields(line);
+    std::string task, pid;
+    fields >> task >> pid;
+    if (task == id) return std::stoi(pid);
+  }
+  throw std::runtime_error(fmt::format("no task {} in namespace {}", id, ns));
+}
+
+std::string PrivateContainerd::cgroup_dir(const std::string& ns, const std::string& id) const {
+  return fmt::format("{}/{}/{}", cgroup2_, ns, id);
+}
+
+uint64_t PrivateContainerd::cgroup_id(const std::string& ns, const std::string& id) const {
+  return cgroup_id_of(cgroup_dir(ns, id));
+}
+
+void PrivateContainerd::clean_up() noexcept {
+  try {
+    // Tasks and containers go through containerd, so their shims, mounts
+    // and snapshots go with them.
+    if (pid_ <= 0 && fs::exists(dir_ + "/config.toml")) start();
+    for (const auto& ns : namespaces_) {
+      auto tasks = shell(fmt::format("ctr --address {} -n {} tasks list -q", socket_, ns));
+      std::istringstream t(tasks.output);
+      for (std::string id; std::getline(t, id);)
+        if (!trim(id).empty()) shell(fmt::format("ctr --address {} -n {} tasks delete --force {}", socket_, ns, trim(id)));
+      auto containers = shell(fmt::format("ctr --address {} -n {} containers list -q", socket_, ns));
+      std::istringstream c(containers.output);
+      for (std::string id; std::getline(c, id);)
+        if (!trim(id).empty()) shell(fmt::format("ctr --address {} -n {} containers delete {}", socket_, ns, trim(id)));
+      shell(fmt::format("ctr --address {} -n {} images remove {}", socket_, ns, kImage));
+      shell(fmt::format("ctr --address {} namespaces remove {}", socket_, ns));
+    }
+  } catch (...) {
+  }
+  if (pid_ > 0) {
+    ::kill(pid_, SIGTERM);
+    for (int i = 0; i < 100 && waitpid(pid_, nullptr, WNOHANG) == 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ::kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+
+  // Whatever survived a failure: container processes (cgroup.kill), shims
+  // started by this containerd (they name its socket), then mounts.
+  for (const auto& ns : namespaces_) {
+    std::ofstream(fmt::format("{}/{}/cgroup.kill", cgroup2_, ns)) << "1";
+  }
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string cmdline = read_file(entry.path() / "cmdline");
+    std::replace(cmdline.begin(), cmdline.end(), '\0', ' ');
+    if (cmdline.find("containerd-shim") != std::string::npos && cmdline.find(socket_) != std::string::npos)
+      ::kill(std::stoi(name), SIGKILL);
+  }
+  std::vector<std::string> mounts;
+  std::istringstream m(read_file("/proc/self/mounts"));
+  for (std::string line; std::getline(m, line);) {
+    std::istringstream f(line);
+    std::string src, target;
+    f >> src >> target;
+    if (target.starts_with(dir_ + "/")) mounts.push_back(target);
+  }
+  std::sort(mounts.rbegin(), mounts.rend());
+  for (const auto& target : mounts) umount2(target.c_str(), MNT_DETACH);
+  fs::remove_all(dir_, ec);
+
+  // runc leaves the namespace's parent cgroup in every hierarchy.
+  for (const auto& ns : namespaces_) {
+    std::vector<fs::path> roots = {fs::path("/sys/fs/cgroup") / ns};  // pure v2
+    for (const auto& h : fs::directory_iterator("/sys/fs/cgroup", ec)) roots.push_back(h.path() / ns);
+    std::vector<fs::path> dirs;
+    for (const auto& root : roots) {
+      if (!fs::is_directory(root, ec)) continue;
+      for (const auto& d : fs::recursive_directory_iterator(root, ec))
+        if (d.is_directory(ec)) dirs.push_back(d.path());
+      dirs.push_back(root);
+    }
+    // Children first: a cgroup directory goes only when empty.
+    std::sort(dirs.rbegin(), dirs.rend());
+    for (const auto& d : dirs) rmdir(d.c_str());
+  }
+  // containerd 1.6 puts its shims' sockets under /run/containerd/s whatever
+  // its config says; leave the host as it was found.
+  if (!run_containerd_existed_) {
+    fs::remove("/run/containerd/s", ec);
+    fs::remove("/run/containerd", ec);
+  }
+}
+
+std::map<uint64_t, uint32_t> read_pinned_membership(const std::string& pin_path) {
+  std::map<uint64_t, uint32_t> out;
+  int fd = bpf_obj_get((pin_path + "/zone_membership").c_str());
+  if (fd < 0) throw std::runtime_error(fmt::format("no pinned zone_membership at {}", pin_path));
+  uint64_t key = 0, next = 0;
+  const uint64_t* prev = nullptr;
+  while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+    uint32_t zone = 0;
+    if (bpf_map_lookup_elem(fd, &next, &zone) == 0) out[next] = zone;
+    key = next;
+    prev = &key;
+  }
+  close(fd);
+  return out;
+}
+
+}  // namespace syva::test

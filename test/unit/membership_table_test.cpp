@@ -1,0 +1,138 @@
+// The watcher's bookkeeping against a sink that records every write: what
+// reaches the map on add, remove and reconcile.
+#include <catch2/catch.hpp>
+
+#include <vector>
+
+#include "watcher/backoff.h"
+#include "watcher/membership_table.h"
+
+using namespace syva;
+
+namespace {
+
+struct FakeSink : MembershipSink {
+  std::map<uint64_t, uint32_t> map;
+  std::map<std::string, uint32_t> zones;
+  int writes = 0;
+  ZoneSlot zone_for(const std::string& zone) override {
+    auto [it, fresh] = zones.emplace(zone, zones.size() + 1);
+    return {it->second, !fresh};
+  }
+  void set_member(uint64_t cgroup, uint32_t zone) override {
+    ++writes;
+    map[cgroup] = zone;
+  }
+  void remove_member(uint64_t cgroup) override {
+    ++writes;
+    map.erase(cgroup);
+  }
+  std::map<uint64_t, uint32_t> members() override { return map; }
+};
+
+Member member(const std::string& id, uint64_t cgroup, uint32_t zone, const std::string& ns = "default") {
+  Member m;
+  m.ns = ns;
+  m.container_id = id;
+  m.zone = "z" + std::to_string(zone);
+  m.zone_id = zone;
+  m.cgroup = cgroup;
+  m.cgroup_path = "/" + ns + "/" + id;
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("add writes the entry; the same membership again writes nothing", "[membership]") {
+  FakeSink sink;
+  MembershipTable table(sink);
+  table.add(member("c1", 100, 1), std::chrono::milliseconds(2));
+  CHECK(sink.map == std::map<uint64_t, uint32_t>{{100, 1}});
+  table.add(member("c1", 100, 1), std::nullopt);
+  CHECK(sink.writes == 1);
+  table.add(member("c1", 100, 2), std::nullopt);  // zone changed
+  CHECK(sink.map.at(100) == 2);
+}
+
+TEST_CASE("remove finds the cgroup by container, in its namespace", "[membership]") {
+  FakeSink sink;
+  MembershipTable table(sink);
+  table.add(member("c1", 100, 1, "a"), std::nullopt);
+  table.add(member("c1", 200, 1, "b"), std::nullopt);
+  table.remove("b", "c1", 0, "task deleted");
+  CHECK(sink.map == std::map<uint64_t, uint32_t>{{100, 1}});
+  table.remove("b", "c1", 0, "container deleted");  // already gone: nothing to do
+  table.remove("a", "never-zoned", 0, "task deleted");
+  CHECK(sink.map.size() == 1);
+  CHECK(table.size() == 1);
+}
+
+TEST_CASE("a new task of the same container moves the entry to its new cgroup", "[membership]") {
+  FakeSink sink;
+  MembershipTable table(sink);
+  table.add(member("c1", 100, 1), std::nullopt);
+  table.add(member("c1", 101, 1), std::nullopt);
+  CHECK(sink.map == std::map<uint64_t, uint32_t>{{101, 1}});
+}
+
+TEST_CASE("the end of an earlier task does not remove the running one", "[membership]") {
+  FakeSink sink;
+  MembershipTable table(sink);
+  Member m = member("c1", 100, 1);
+  m.pid = 2002;
+  table.add(m, std::nullopt);
+  table.remove("default", "c1", 1001, "task deleted");  // replayed after a reconcile
+  CHECK(sink.map.count(100));
+  table.remove("default", "c1", 2002, "task deleted");
+  CHECK_FALSE(sink.map.count(100));
+}
+
+TEST_CASE("a cgroup shared by two containers stays until both are gone", "[membership]") {
+  FakeSink sink;
+  MembershipTable table(sink);
+  table.add(member("c1", 100, 1), std::nullopt);
+  table.add(member("c2", 100, 1), std::nullopt);
+  table.remove("default", "c1", 0, "task deleted");
+  CHECK(sink.map.count(100));
+  table.remove("default", "c2", 0, "task deleted");
+  CHECK_FALSE(sink.map.count(100));
+}
+
+TEST_CASE("reconcile makes the map exactly the running set", "[membership]") {
+  FakeSink sink;
+  MembershipTable table(sink);
+  table.add(member("stays", 100, 1), std::nullopt);
+  table.add(member("ended", 200, 1), std::nullopt);
+  sink.map[300] = 2;  // left by an earlier agent: no container accounts for it
+  sink.map[400] = 1;  // a running container's cgroup, but with the wrong zone
+
+  auto counts = table.reconcile({member("stays", 100, 1), member("wrongzone", 400, 3), member("new", 500, 2)});
+  CHECK(sink.map == std::map<uint64_t, uint32_t>{{100, 1}, {400, 3}, {500, 2}});
+  CHECK(counts.kept == 1);
+  CHECK(counts.added == 2);
+  CHECK(counts.removed == 2);
+  CHECK(table.size() == 3);
+
+  // The table now knows the new containers: their removal works.
+  table.remove("default", "new", 0, "task deleted");
+  CHECK_FALSE(sink.map.count(500));
+}
+
+TEST_CASE("reconcile with nothing running empties the map", "[membership]") {
+  FakeSink sink;
+  MembershipTable table(sink);
+  sink.map = {{1, 1}, {2, 2}};
+  auto counts = table.reconcile({});
+  CHECK(sink.map.empty());
+  CHECK(counts.removed == 2);
+}
+
+TEST_CASE("reconnect delays double from the first up to the cap, and start over after success", "[backoff]") {
+  using ms = std::chrono::milliseconds;
+  Backoff b(ms(100), ms(5000));
+  std::vector<long> seen;
+  for (int i = 0; i < 8; ++i) seen.push_back(b.next().count());
+  CHECK(seen == std::vector<long>{100, 200, 400, 800, 1600, 3200, 5000, 5000});
+  b.reset();
+  CHECK(b.next() == ms(100));
+}
