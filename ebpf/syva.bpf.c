@@ -22,7 +22,8 @@ char LICENSE[] SEC("license") = "GPL";
 #define PROT_EXEC 0x4
 
 /* Files: no owner means no enforcement, so a zoned process still reads the
- * node's shared libraries and /proc. */
+ * node's shared libraries and /proc. Zoned callers pay two lookups at most:
+ * inode owner, then filesystem owner. */
 static __always_inline int decide_file(enum syva_hook hook, struct file *file, __u32 aux)
 {
 	__u64 cgroup = bpf_get_current_cgroup_id();
@@ -37,7 +38,7 @@ static __always_inline int decide_file(enum syva_hook hook, struct file *file, _
 		count(hook, SYVA_ERROR);
 		return 0;
 	}
-	owner = zone_of_inode(&key);
+	owner = zone_of_file(&key);
 	if (owner == SYVA_ZONE_NONE) {
 		count(hook, SYVA_ALLOW);
 		return 0;

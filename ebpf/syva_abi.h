@@ -16,6 +16,7 @@
 #define SYVA_MAX_ZONES 16384
 #define SYVA_MAX_MEMBERS 65536
 #define SYVA_MAX_INODES 262144
+#define SYVA_MAX_SUPERBLOCKS 65536
 #define SYVA_MAX_PAIRS 65536
 #define SYVA_ZONE_NAME_LEN 64
 #define SYVA_EVENTS_BYTES (1u << 20)
@@ -44,6 +45,11 @@ struct syva_inode_key {
 	__u64 dev;
 	__u64 ino;
 };
+
+/* superblock_zone: a filesystem owned whole by a zone, keyed by its s_dev
+ * (same encoding as syva_inode_key.dev). A container's overlay rootfs is a
+ * superblock of its own, so one entry owns every file in it. */
+typedef __u64 syva_superblock_dev;
 
 /* zone_allowed_comms key: an ordered pair; both orders are written. */
 struct syva_zone_pair {

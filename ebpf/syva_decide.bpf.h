@@ -86,10 +86,15 @@ static __always_inline int file_inode_key(struct file *file, struct syva_inode_k
 	return 1;
 }
 
-static __always_inline __u32 zone_of_inode(const struct syva_inode_key *key)
+/* A file's owner: the zone that owns its inode, else the zone that owns its
+ * whole filesystem (a container's overlay rootfs). */
+static __always_inline __u32 zone_of_file(const struct syva_inode_key *key)
 {
 	__u32 *zone = bpf_map_lookup_elem(&inode_zone, key);
 
+	if (zone)
+		return *zone;
+	zone = bpf_map_lookup_elem(&superblock_zone, &key->dev);
 	return zone ? *zone : SYVA_ZONE_NONE;
 }
 

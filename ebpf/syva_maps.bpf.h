@@ -41,6 +41,14 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, SYVA_MAX_SUPERBLOCKS);
+	__type(key, syva_superblock_dev);
+	__type(value, __u32);
+} superblock_zone SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, SYVA_MAX_PAIRS);
 	__type(key, struct syva_zone_pair);
 	__type(value, __u8);

@@ -51,7 +51,8 @@ run_host host "$build/syva-host-tests"
 run_host watcher "$build/syva-watcher-tests"
 
 echo "=== kernel (in a VM: Debian 6.1 kernel, lsm=lockdown,capability,bpf)"
-"$repo/test/vm/run-in-vm.sh" --build-dir "$build" -- /opt/syva/guest/kernel-tests.sh 2>&1 | tee "$logs/kernel.log"
+# overlay: the rootfs test mounts one, as containerd does for a container.
+"$repo/test/vm/run-in-vm.sh" --build-dir "$build" --modules overlay -- /opt/syva/guest/kernel-tests.sh 2>&1 | tee "$logs/kernel.log"
 rc=${PIPESTATUS[0]}
 cp "$build/vm/out/kernel-skips.txt" "$logs/kernel.skips" 2>/dev/null || : >"$logs/kernel.skips"
 tally kernel "$logs/kernel.log" "$logs/kernel.skips" "$rc"

@@ -76,6 +76,20 @@ std::vector<K> keys_of(int fd) {
   return keys;
 }
 
+std::map<uint64_t, uint32_t> zone_entries(int fd) {
+  std::map<uint64_t, uint32_t> out;
+  for (uint64_t key : keys_of<uint64_t>(fd)) {
+    uint32_t zone = 0;
+    if (bpf_map_lookup_elem(fd, &key, &zone) == 0) out[key] = zone;
+  }
+  return out;
+}
+
+void remove_entry(int fd, uint64_t key, const char* map) {
+  if (bpf_map_delete_elem(fd, &key) != 0 && errno != ENOENT)
+    throw EnforcerError(fmt::format("removing {} from {} failed: {}", key, map, strerror(errno)));
+}
+
 bool contains(const std::vector<syva_zone_pair>& pairs, const syva_zone_pair& p) {
   for (const auto& x : pairs)
     if (x.a == p.a && x.b == p.b) return true;
@@ -105,8 +119,8 @@ void ensure_bpffs(const fs::path& dir) {
 
 const std::vector<std::string>& Enforcer::map_names() {
   static const std::vector<std::string> names = {"zone_membership", "zone_policy", "zone_names",
-                                                 "inode_zone",      "zone_allowed_comms", "counters",
-                                                 "events",          "selftest"};
+                                                 "inode_zone",      "superblock_zone",    "zone_allowed_comms",
+                                                 "counters",        "events",             "selftest"};
   return names;
 }
 
@@ -290,11 +304,6 @@ void Enforcer::apply_policy(const CompiledPolicy& compiled) {
     policy.zone_names.push_back(old_names[i]);
     policy.zone_values.push_back(syva_zone_policy{});
   }
-  auto new_id = [&](const std::string& name) -> uint32_t {
-    for (size_t i = 0; i < policy.zone_names.size(); ++i)
-      if (policy.zone_names[i] == name) return i + 1;
-    return SYVA_ZONE_NONE;
-  };
   const int policy_fd = map_fd("zone_policy"), names_fd = map_fd("zone_names");
   const int pairs_fd = map_fd("zone_allowed_comms"), inodes_fd = map_fd("inode_zone");
 
@@ -331,16 +340,23 @@ void Enforcer::apply_policy(const CompiledPolicy& compiled) {
 
   zone_names_ = policy.zone_names;
   policy_zones_ = compiled.zone_names.size();
+  move_to_new_ids("zone_membership", old_names, zone_names_);
+  move_to_new_ids("superblock_zone", old_names, zone_names_);
+}
 
-  // Members follow their zone by name across a change of ids.
-  for (const auto& [cgroup, old_id] : members()) {
+void Enforcer::move_to_new_ids(const char* map, const std::vector<std::string>& old_names,
+                               const std::vector<std::string>& new_names) {
+  const int fd = map_fd(map);
+  for (const auto& [key, old_id] : zone_entries(fd)) {
     const std::string name = old_id >= 1 && old_id <= old_names.size() ? old_names[old_id - 1] : "";
-    const uint32_t id = name.empty() ? SYVA_ZONE_NONE : new_id(name);
+    uint32_t id = SYVA_ZONE_NONE;
+    for (size_t i = 0; i < new_names.size() && !name.empty(); ++i)
+      if (new_names[i] == name) id = i + 1;
     if (id == SYVA_ZONE_NONE) {
-      spdlog::warn("dropping member cgroup {}: its zone id {} has no name", cgroup, old_id);
-      remove_member(cgroup);
+      spdlog::warn("dropping {} entry {}: its zone id {} has no name", map, key, old_id);
+      remove_entry(fd, key, map);
     } else if (id != old_id) {
-      set_member(cgroup, id);
+      update(fd, key, id, map);
     }
   }
 }
@@ -349,20 +365,17 @@ void Enforcer::set_member(uint64_t cgroup_id, uint32_t zone) {
   update(map_fd("zone_membership"), cgroup_id, zone, "zone_membership");
 }
 
-void Enforcer::remove_member(uint64_t cgroup_id) {
-  if (bpf_map_delete_elem(map_fd("zone_membership"), &cgroup_id) != 0 && errno != ENOENT)
-    throw EnforcerError(fmt::format("removing cgroup {} from zone_membership failed: {}", cgroup_id, strerror(errno)));
+void Enforcer::remove_member(uint64_t cgroup_id) { remove_entry(map_fd("zone_membership"), cgroup_id, "zone_membership"); }
+
+std::map<uint64_t, uint32_t> Enforcer::members() const { return zone_entries(map_fd("zone_membership")); }
+
+void Enforcer::set_superblock_owner(uint64_t dev, uint32_t zone) {
+  update(map_fd("superblock_zone"), dev, zone, "superblock_zone");
 }
 
-std::map<uint64_t, uint32_t> Enforcer::members() const {
-  std::map<uint64_t, uint32_t> out;
-  const int fd = map_fd("zone_membership");
-  for (uint64_t cgroup : keys_of<uint64_t>(fd)) {
-    uint32_t zone = 0;
-    if (bpf_map_lookup_elem(fd, &cgroup, &zone) == 0) out[cgroup] = zone;
-  }
-  return out;
-}
+void Enforcer::remove_superblock_owner(uint64_t dev) { remove_entry(map_fd("superblock_zone"), dev, "superblock_zone"); }
+
+std::map<uint64_t, uint32_t> Enforcer::superblock_owners() const { return zone_entries(map_fd("superblock_zone")); }
 
 std::vector<syva_counters> read_counters(int counters_fd) {
   const int ncpus = libbpf_num_possible_cpus();

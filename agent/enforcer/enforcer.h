@@ -60,6 +60,12 @@ class Enforcer {
   void remove_member(uint64_t cgroup_id);
   std::map<uint64_t, uint32_t> members() const;
 
+  // A filesystem owned whole by a zone (a container's overlay rootfs), by
+  // its superblock's device in the kernel's encoding.
+  void set_superblock_owner(uint64_t dev, uint32_t zone);
+  void remove_superblock_owner(uint64_t dev);
+  std::map<uint64_t, uint32_t> superblock_owners() const;
+
   // Zone names as written in the zone_names map (id -> name).
   std::map<uint32_t, std::string> zone_names() const;
   uint32_t zone_id(const std::string& name) const;  // 0 if unknown
@@ -84,6 +90,10 @@ class Enforcer {
   void open_and_load();
   void remove_incompatible_pins();
   void unpin_all();
+  // Entries of a u64 -> zone map (membership, superblocks) follow their
+  // zone by name when a policy change gives it a new id.
+  void move_to_new_ids(const char* map, const std::vector<std::string>& old_names,
+                       const std::vector<std::string>& new_names);
 
   EnforcerOptions options_;
   std::unique_ptr<PinLock> lock_;

@@ -33,4 +33,19 @@ std::map<uint64_t, uint32_t> EnforcerSink::members() {
   return enforcer_.members();
 }
 
+void EnforcerSink::set_superblock_owner(uint64_t dev, uint32_t zone_id) {
+  std::lock_guard lock(mutex_);
+  enforcer_.set_superblock_owner(dev, zone_id);
+}
+
+void EnforcerSink::remove_superblock_owner(uint64_t dev) {
+  std::lock_guard lock(mutex_);
+  enforcer_.remove_superblock_owner(dev);
+}
+
+std::map<uint64_t, uint32_t> EnforcerSink::superblock_owners() {
+  std::lock_guard lock(mutex_);
+  return enforcer_.superblock_owners();
+}
+
 }  // namespace syva

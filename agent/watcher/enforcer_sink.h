@@ -18,6 +18,9 @@ class EnforcerSink : public MembershipSink {
   void set_member(uint64_t cgroup_id, uint32_t zone_id) override;
   void remove_member(uint64_t cgroup_id) override;
   std::map<uint64_t, uint32_t> members() override;
+  void set_superblock_owner(uint64_t dev, uint32_t zone_id) override;
+  void remove_superblock_owner(uint64_t dev) override;
+  std::map<uint64_t, uint32_t> superblock_owners() override;
 
  private:
   Enforcer& enforcer_;

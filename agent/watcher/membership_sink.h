@@ -22,6 +22,10 @@ class MembershipSink {
   virtual void set_member(uint64_t cgroup_id, uint32_t zone_id) = 0;
   virtual void remove_member(uint64_t cgroup_id) = 0;
   virtual std::map<uint64_t, uint32_t> members() = 0;
+  // Container root filesystems owned whole, by superblock device.
+  virtual void set_superblock_owner(uint64_t dev, uint32_t zone_id) = 0;
+  virtual void remove_superblock_owner(uint64_t dev) = 0;
+  virtual std::map<uint64_t, uint32_t> superblock_owners() = 0;
 };
 
 }  // namespace syva

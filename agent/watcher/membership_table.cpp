@@ -27,6 +27,13 @@ void warn_about_zone(const Member& m) {
                  m.container_id, m.ns, m.zone, m.zone_id, m.zone);
 }
 
+// The root filesystem a member owns whole: only an overlay is the
+// container's own superblock; any other rootfs shares the node's.
+std::optional<uint64_t> owned_superblock(const Member& m) {
+  if (m.rootfs.kind != RootfsCoverage::Kind::overlay || m.rootfs.dev == 0) return std::nullopt;
+  return m.rootfs.dev;
+}
+
 }  // namespace
 
 const Member* MembershipTable::sharing_cgroup(uint64_t cgroup, const Key& except) const {
@@ -44,15 +51,19 @@ void MembershipTable::add(const Member& m, std::optional<std::chrono::nanosecond
   const Key key{m.ns, m.container_id};
   std::string moved;
   if (auto it = members_.find(key); it != members_.end()) {
-    if (it->second.cgroup == m.cgroup && it->second.zone_id == m.zone_id) {
+    const Member& was = it->second;
+    if (was.cgroup == m.cgroup && was.zone_id == m.zone_id && owned_superblock(was) == owned_superblock(m)) {
       it->second.pid = m.pid;
       return;
     }
-    // The same container in a new cgroup (a new task): its old entry goes.
-    if (it->second.cgroup != m.cgroup && !sharing_cgroup(it->second.cgroup, key))
-      sink_.remove_member(it->second.cgroup);
-    if (it->second.cgroup == m.cgroup) moved = it->second.zone;
+    // The same container in a new cgroup (a new task): its old entries go.
+    if (was.cgroup != m.cgroup && !sharing_cgroup(was.cgroup, key)) sink_.remove_member(was.cgroup);
+    if (auto dev = owned_superblock(was); dev && dev != owned_superblock(m)) sink_.remove_superblock_owner(*dev);
+    if (was.cgroup == m.cgroup) moved = was.zone;
   }
+  // The rootfs is owned before the cgroup is zoned: from the first moment
+  // the container is in its zone, its files are too.
+  if (auto dev = owned_superblock(m)) sink_.set_superblock_owner(*dev, m.zone_id);
   sink_.set_member(m.cgroup, m.zone_id);
   members_[key] = m;
   warn_about_zone(m);
@@ -73,6 +84,7 @@ void MembershipTable::remove(const std::string& ns, const std::string& container
   if (pid != 0 && it->second.pid != 0 && pid != it->second.pid) return;
   const Member gone = it->second;
   members_.erase(it);
+  if (auto dev = owned_superblock(gone)) sink_.remove_superblock_owner(*dev);
   if (const Member* other = sharing_cgroup(gone.cgroup, key)) {
     if (other->zone_id != gone.zone_id) sink_.set_member(other->cgroup, other->zone_id);
     spdlog::info("membership -: {} reason=\"{}\" (cgroup stays: container {} shares it)", describe(gone), reason,
@@ -124,7 +136,28 @@ ReconcileCounts MembershipTable::reconcile(const std::vector<Member>& running) {
                    cgroup, zone_id);
   }
   members_ = std::move(next);
+  reconcile_superblocks(running);
   return counts;
+}
+
+void MembershipTable::reconcile_superblocks(const std::vector<Member>& running) {
+  std::map<uint64_t, const Member*> wanted;
+  for (const auto& m : running)
+    if (auto dev = owned_superblock(m)) wanted.emplace(*dev, &m);
+  const auto current = sink_.superblock_owners();
+  for (const auto& [dev, m] : wanted) {
+    auto it = current.find(dev);
+    if (it != current.end() && it->second == m->zone_id) continue;
+    sink_.set_superblock_owner(dev, m->zone_id);
+    spdlog::info("rootfs +: container={} namespace={} zone={} {} reason=\"reconcile\"", m->container_id, m->ns,
+                 m->zone, describe(m->rootfs));
+  }
+  for (const auto& [dev, zone_id] : current) {
+    if (wanted.count(dev)) continue;
+    sink_.remove_superblock_owner(dev);
+    spdlog::info("rootfs -: dev={}:{} zone_id={} reason=\"reconcile: no running zoned container has this rootfs\"",
+                 dev >> 20, dev & 0xfffff, zone_id);
+  }
 }
 
 }  // namespace syva

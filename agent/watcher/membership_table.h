@@ -1,5 +1,6 @@
 // The containers the watcher has put in zones, and the one place their
-// cgroup -> zone entries are written or removed. It remembers container ->
+// cgroup -> zone entries (and the ownership of their overlay root
+// filesystems, superblock -> zone) are written or removed. It remembers container ->
 // cgroup so that removal works after the process is gone, logs every change
 // once, and can make the kernel map exactly equal to a listed set of running
 // containers.
@@ -66,6 +67,7 @@ class MembershipTable {
  private:
   using Key = std::pair<std::string, std::string>;  // namespace, container id
   const Member* sharing_cgroup(uint64_t cgroup, const Key& except) const;
+  void reconcile_superblocks(const std::vector<Member>& running);
 
   MembershipSink& sink_;
   std::map<Key, Member> members_;

@@ -28,17 +28,18 @@ RootfsCoverage rootfs_of(pid_t pid) {
 std::string describe(const RootfsCoverage& r) {
   const std::string dev = fmt::format("dev={}:{}", r.dev >> 20, r.dev & 0xfffff);
   switch (r.kind) {
-    case RootfsCoverage::Kind::overlay: return fmt::format("overlay {} (own superblock, not zone-owned yet)", dev);
-    case RootfsCoverage::Kind::other: return fmt::format("shared-fs {} (not zone-owned)", dev);
+    case RootfsCoverage::Kind::overlay: return fmt::format("overlay {} (own superblock, owned by the zone)", dev);
+    case RootfsCoverage::Kind::other: return fmt::format("shared-fs {} (not zone-owned: it is the node's)", dev);
     case RootfsCoverage::Kind::unknown: break;
   }
   return "unknown";
 }
 
 const char* rootfs_coverage_notice() {
-  return "coverage: a zoned container's processes are confined by their cgroup (zone_membership); files are "
-         "owned only through policy host_paths. Container root filesystems are NOT zone-owned yet: an overlay "
-         "rootfs is its own superblock and is logged with its device for the superblock ownership to come";
+  return "coverage: a zoned container's processes are confined by their cgroup (zone_membership); its overlay "
+         "root filesystem is owned by its zone whole (superblock_zone), so other zones cannot open, exec or map "
+         "its files, e.g. through /proc/PID/root; a rootfs that is not its own superblock is not owned (logged "
+         "as shared-fs); node files are owned through policy host_paths";
 }
 
 }  // namespace syva

@@ -1,8 +1,8 @@
-// What zone ownership covers of a container's root filesystem. Files are
-// owned by (device, inode). An overlay rootfs is a superblock of its own, so
-// it can one day be owned whole, in O(1), by its device alone; the kernel
-// side of that is not built yet, so for now the watcher records the device
-// and says plainly that the rootfs is not owned.
+// What zone ownership covers of a container's root filesystem. An overlay
+// rootfs is a superblock of its own, so it is owned whole, in O(1), by its
+// device alone (superblock_zone). Any other rootfs (a bind mount of a
+// directory, the native snapshotter) shares the node's filesystem and is not
+// owned: owning its device would own the node's files.
 #pragma once
 
 #include <sys/types.h>
@@ -22,7 +22,7 @@ struct RootfsCoverage {
 // containerd reports /tasks/create, runc has pivoted into the rootfs.
 RootfsCoverage rootfs_of(pid_t pid);
 
-// For the membership log line, e.g. "overlay dev=0:123 (not zone-owned yet)".
+// For the membership log line, e.g. "overlay dev=0:123 (owned by the zone)".
 std::string describe(const RootfsCoverage& rootfs);
 
 // Said once when the watcher starts: what is and is not covered.

@@ -313,10 +313,11 @@ void PrivateContainerd::clean_up() noexcept {
   }
 }
 
-std::map<uint64_t, uint32_t> read_pinned_membership(const std::string& pin_path) {
+namespace {
+std::map<uint64_t, uint32_t> read_pinned_zone_map(const std::string& pin_path, const char* map) {
   std::map<uint64_t, uint32_t> out;
-  int fd = bpf_obj_get((pin_path + "/zone_membership").c_str());
-  if (fd < 0) throw std::runtime_error(fmt::format("no pinned zone_membership at {}", pin_path));
+  int fd = bpf_obj_get((pin_path + "/" + map).c_str());
+  if (fd < 0) throw std::runtime_error(fmt::format("no pinned {} at {}", map, pin_path));
   uint64_t key = 0, next = 0;
   const uint64_t* prev = nullptr;
   while (bpf_map_get_next_key(fd, prev, &next) == 0) {
@@ -327,6 +328,15 @@ std::map<uint64_t, uint32_t> read_pinned_membership(const std::string& pin_path)
   }
   close(fd);
   return out;
+}
+}  // namespace
+
+std::map<uint64_t, uint32_t> read_pinned_membership(const std::string& pin_path) {
+  return read_pinned_zone_map(pin_path, "zone_membership");
+}
+
+std::map<uint64_t, uint32_t> read_pinned_superblocks(const std::string& pin_path) {
+  return read_pinned_zone_map(pin_path, "superblock_zone");
 }
 
 }  // namespace syva::test

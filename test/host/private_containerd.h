@@ -81,5 +81,7 @@ class PrivateContainerd {
 
 // The pinned zone_membership map at `pin_path`, read without an Enforcer.
 std::map<uint64_t, uint32_t> read_pinned_membership(const std::string& pin_path);
+// The pinned superblock_zone map (owned container root filesystems).
+std::map<uint64_t, uint32_t> read_pinned_superblocks(const std::string& pin_path);
 
 }  // namespace syva::test

@@ -42,6 +42,7 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using syva::test::PrivateContainerd;
 using syva::test::read_pinned_membership;
+using syva::test::read_pinned_superblocks;
 
 namespace {
 
@@ -115,6 +116,9 @@ class ObservedSink : public syva::MembershipSink {
   syva::ZoneSlot zone_for(const std::string& zone) override { return real_.zone_for(zone); }
   void remove_member(uint64_t cgroup) override { real_.remove_member(cgroup); }
   Map members() override { return real_.members(); }
+  void set_superblock_owner(uint64_t dev, uint32_t zone) override { real_.set_superblock_owner(dev, zone); }
+  void remove_superblock_owner(uint64_t dev) override { real_.remove_superblock_owner(dev); }
+  Map superblock_owners() override { return real_.superblock_owners(); }
   void set_member(uint64_t cgroup, uint32_t zone) override {
     real_.set_member(cgroup, zone);
     Write w{cgroup, zone, "", {}};
@@ -288,6 +292,16 @@ TEST_CASE("zoned containers enter the pinned map before their command runs and l
   // After start, the command runs in that same cgroup.
   CHECK(read_file(fmt::format("/proc/{}/comm", cd.task_pid(a, "front"))) == "sleep\n");
 
+  // Each overlay rootfs is owned whole by its container's zone, keyed by the
+  // superblock device the kernel programs read.
+  auto rootfs_dev = [&](const std::string& ns, const std::string& id) {
+    struct stat st {};
+    REQUIRE(stat(fmt::format("/proc/{}/root/", cd.task_pid(ns, id)).c_str(), &st) == 0);
+    return syva::kernel_dev(st.st_dev);
+  };
+  const uint64_t front_fs = rootfs_dev(a, "front"), db_fs = rootfs_dev(b, "db"), pay_fs = rootfs_dev(b, "pay");
+  CHECK(read_pinned_superblocks(pin_path("order")) == Map{{front_fs, frontend}, {db_fs, database}, {pay_fs, payments}});
+
   // Said once each, structured, with the event-to-write latency.
   CHECK(logs.count({"membership +:", "container=front", "namespace=" + a, "zone=frontend",
                     fmt::format("cgroup={}", front), "source=label", "latency_ms="}) == 1);
@@ -307,6 +321,7 @@ TEST_CASE("zoned containers enter the pinned map before their command runs and l
   CHECK(brief[0].zone == database);
   CHECK(wait_until([&] { return !read_pinned_membership(pin_path("order")).count(brief[0].cgroup); }, 5s));
   CHECK(read_pinned_membership(pin_path("order")) == Map{{db, database}, {pay, payments}});
+  CHECK(read_pinned_superblocks(pin_path("order")) == Map{{db_fs, database}, {pay_fs, payments}});
   // Said once each, whatever else the stream carried about them.
   CHECK(logs.count({"ZONE WITHOUT POLICY", "container pay"}) == 1);
   CHECK(logs.count({"membership +:", "container=db"}) == 1);

@@ -28,6 +28,10 @@ struct FakeSink : MembershipSink {
     map.erase(cgroup);
   }
   std::map<uint64_t, uint32_t> members() override { return map; }
+  std::map<uint64_t, uint32_t> superblocks;
+  void set_superblock_owner(uint64_t dev, uint32_t zone) override { superblocks[dev] = zone; }
+  void remove_superblock_owner(uint64_t dev) override { superblocks.erase(dev); }
+  std::map<uint64_t, uint32_t> superblock_owners() override { return superblocks; }
 };
 
 Member member(const std::string& id, uint64_t cgroup, uint32_t zone, const std::string& ns = "default") {
@@ -125,6 +129,36 @@ TEST_CASE("reconcile with nothing running empties the map", "[membership]") {
   auto counts = table.reconcile({});
   CHECK(sink.map.empty());
   CHECK(counts.removed == 2);
+}
+
+namespace {
+Member with_rootfs(Member m, RootfsCoverage::Kind kind, uint64_t dev) {
+  m.rootfs = {kind, dev};
+  return m;
+}
+}  // namespace
+
+TEST_CASE("an overlay rootfs is owned by the container's zone while it runs; a shared one never", "[membership]") {
+  FakeSink sink;
+  MembershipTable table(sink);
+  table.add(with_rootfs(member("c1", 100, 1), RootfsCoverage::Kind::overlay, 0x40), std::nullopt);
+  table.add(with_rootfs(member("c2", 200, 2), RootfsCoverage::Kind::other, 0x800001), std::nullopt);
+  CHECK(sink.superblocks == std::map<uint64_t, uint32_t>{{0x40, 1}});
+  table.add(with_rootfs(member("c1", 100, 3), RootfsCoverage::Kind::overlay, 0x40), std::nullopt);  // relabelled
+  CHECK(sink.superblocks == std::map<uint64_t, uint32_t>{{0x40, 3}});
+  table.remove("default", "c1", 0, "task deleted");
+  CHECK(sink.superblocks.empty());
+}
+
+TEST_CASE("reconcile makes the owned root filesystems exactly those of running containers", "[membership]") {
+  FakeSink sink;
+  MembershipTable table(sink);
+  sink.superblocks = {{0x40, 1}, {0x41, 2}, {0x42, 1}};  // 0x41 wrong zone, 0x42 nobody's any more
+  table.reconcile({with_rootfs(member("a", 100, 1), RootfsCoverage::Kind::overlay, 0x40),
+                   with_rootfs(member("b", 200, 3), RootfsCoverage::Kind::overlay, 0x41),
+                   with_rootfs(member("c", 300, 2), RootfsCoverage::Kind::overlay, 0x43),
+                   with_rootfs(member("d", 400, 2), RootfsCoverage::Kind::other, 0x800001)});
+  CHECK(sink.superblocks == std::map<uint64_t, uint32_t>{{0x40, 1}, {0x41, 3}, {0x43, 2}});
 }
 
 TEST_CASE("reconnect delays double from the first up to the cap, and start over after success", "[backoff]") {
