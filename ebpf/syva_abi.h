@@ -97,6 +97,22 @@ struct syva_selftest {
 	__u64 ino;
 };
 
+/* agent_state: one entry, written by the agent only, read by `syva status`:
+ * what the maps cannot say by themselves. */
+#define SYVA_POLICY_ERROR_LEN 512
+enum syva_containerd_link {
+	SYVA_CONTAINERD_UNKNOWN = 0,
+	SYVA_CONTAINERD_CONNECTED = 1,
+	SYVA_CONTAINERD_UNREACHABLE = 2,
+};
+struct syva_agent_state {
+	__u64 policy_generation; /* policies applied since the maps were made */
+	__u64 policy_applied_at; /* CLOCK_REALTIME seconds of the last apply */
+	__u32 policy_rejected;   /* 1: the last change was invalid; the previous policy stays */
+	__u32 containerd;        /* enum syva_containerd_link */
+	char policy_error[SYVA_POLICY_ERROR_LEN]; /* why it was rejected */
+};
+
 /* Deny event, one per denial, written to the `events` ring buffer. */
 struct syva_event {
 	__u64 ts_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */

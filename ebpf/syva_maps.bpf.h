@@ -72,3 +72,11 @@ struct {
 	__type(key, __u32);
 	__type(value, struct syva_selftest);
 } selftest SEC(".maps");
+
+/* Not read by any program: pinned so that `syva status` can read it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct syva_agent_state);
+} agent_state SEC(".maps");

@@ -16,11 +16,13 @@ constexpr const char* kUsage = R"(Usage:
   syva [--policy-dir DIR] [--containerd-sock PATH] [--pin-path PATH] [--log-level LEVEL]
       Run the agent: load the zone policies in DIR (one <zone>.toml each), load
       and pin the BPF-LSM programs, self-test, and enforce until SIGINT/SIGTERM.
+      A change in DIR, or SIGHUP, reloads the policy (kept if invalid).
       Defaults: /etc/syva/policies, /run/containerd/containerd.sock,
       /sys/fs/bpf/syva, info.
   syva status [--pin-path PATH] [--json]
       Print what the kernel enforces, from the pinned maps alone.
-      Exit 0 when enforcement is ACTIVE, 1 when INACTIVE.
+      Exit 0 when ACTIVE and healthy, 2 when ACTIVE but degraded, 1 when not
+      enforcing (unsafe).
   syva --help | --version
 
 Agent exit codes: 0 stopped cleanly, 1 runtime error, 2 invalid policy,

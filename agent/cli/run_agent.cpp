@@ -1,18 +1,27 @@
 #include "cli/run_agent.h"
 
+#include <poll.h>
 #include <signal.h>
+#include <sys/signalfd.h>
 #include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <ctime>
 
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "enforcer/enforcer.h"
 #include "enforcer/selftest.h"
 #include "events/event_format.h"
+#include "cli/policy_dir_watch.h"
 #include "events/event_reader.h"
 #include "policy/compiled_policy.h"
 #include "policy/policy_loader.h"
@@ -30,8 +39,11 @@ class ZoneNames {
     std::lock_guard lock(mutex_);
     names_ = std::move(names);
   }
-  std::string get(uint32_t id) const {
+  // Ids the table does not know yet (a zone the watcher made for a name
+  // without a policy file) are looked up in the map once.
+  std::string get(uint32_t id, const Enforcer& enforcer) {
     std::lock_guard lock(mutex_);
+    if (!names_.count(id)) names_ = enforcer.zone_names();
     auto it = names_.find(id);
     return it == names_.end() ? "" : it->second;
   }
@@ -41,6 +53,44 @@ class ZoneNames {
   std::map<uint32_t, std::string> names_;
 };
 
+// Loads and compiles the policy directory; nullopt (logged) when invalid.
+std::optional<CompiledPolicy> load_policy(const std::string& dir, std::string& error) {
+  try {
+    CompiledPolicy policy = compile_policy(load_policy_dir(dir));
+    spdlog::info("policy: {} zones, {} allowed pairs, {} owned inodes", policy.zone_names.size(),
+                 policy.pairs.size() / 2, policy.inodes.size());
+    return policy;
+  } catch (const PolicyError& e) {
+    for (const auto& p : e.problems()) spdlog::error("policy: {}", p);
+    error = e.problems().empty() ? e.what() : e.problems().front();
+    if (e.problems().size() > 1) error += fmt::format(" (and {} more)", e.problems().size() - 1);
+    return std::nullopt;
+  }
+}
+
+void record_policy(Enforcer& enforcer, const std::string& rejected_because) {
+  syva_agent_state state = enforcer.state();
+  if (rejected_because.empty()) {
+    ++state.policy_generation;
+    state.policy_applied_at = static_cast<uint64_t>(time(nullptr));
+    state.policy_rejected = 0;
+    memset(state.policy_error, 0, sizeof(state.policy_error));
+  } else {
+    state.policy_rejected = 1;
+    memset(state.policy_error, 0, sizeof(state.policy_error));
+    rejected_because.copy(state.policy_error, sizeof(state.policy_error) - 1);
+  }
+  enforcer.set_state(state);
+}
+
+void record_containerd(Enforcer& enforcer, bool connected) {
+  syva_agent_state state = enforcer.state();
+  const uint32_t link = connected ? SYVA_CONTAINERD_CONNECTED : SYVA_CONTAINERD_UNREACHABLE;
+  if (state.containerd == link) return;
+  state.containerd = link;
+  enforcer.set_state(state);
+}
+
 }  // namespace
 
 int run_agent(const AgentOptions& options) {
@@ -49,18 +99,14 @@ int run_agent(const AgentOptions& options) {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   spdlog::info("syva {} starting: policy dir {}, pin path {}", SYVA_VERSION, options.policy_dir, options.pin_path);
 
-  CompiledPolicy policy;
-  try {
-    auto zones = load_policy_dir(options.policy_dir);
-    policy = compile_policy(zones);
-    spdlog::info("policy: {} zones, {} allowed pairs, {} owned inodes", policy.zone_names.size(),
-                 policy.pairs.size() / 2, policy.inodes.size());
-  } catch (const PolicyError& e) {
-    for (const auto& p : e.problems()) spdlog::error("policy: {}", p);
+  std::string policy_error;
+  std::optional<CompiledPolicy> policy = load_policy(options.policy_dir, policy_error);
+  if (!policy) {
     spdlog::error("refusing to start: the policy in {} is invalid; nothing was changed in the kernel",
                   options.policy_dir);
     return kExitBadPolicy;
@@ -88,7 +134,8 @@ int run_agent(const AgentOptions& options) {
     }
     spdlog::info("self-test passed: {}", st.summary);
 
-    enforcer->apply_policy(policy);
+    enforcer->apply_policy(*policy);
+    record_policy(*enforcer, "");
     enforcer->attach();
   } catch (const KernelUnsupported& e) {
     spdlog::error("cannot enforce: {}", e.what());
@@ -99,9 +146,8 @@ int run_agent(const AgentOptions& options) {
   }
 
   ZoneNames names;
-  names.set(enforcer->zone_names());
-  EventReader events(enforcer->map_fd("events"), [&names](const syva_event& e) {
-    spdlog::warn("{}", format_deny(e, [&names](uint32_t id) { return names.get(id); }));
+  EventReader events(enforcer->map_fd("events"), [&](const syva_event& e) {
+    spdlog::warn("{}", format_deny(e, [&](uint32_t id) { return names.get(id, *enforcer); }));
   });
   events.start();
   // Membership comes from containerd; the watcher retries while containerd is away.
@@ -111,8 +157,61 @@ int run_agent(const AgentOptions& options) {
   spdlog::info("enforcing: {} hooks attached, maps pinned at {}", Enforcer::enforcing_programs().size(),
                options.pin_path);
 
+  std::unique_ptr<PolicyDirWatch> dir_watch;
+  try {
+    dir_watch = std::make_unique<PolicyDirWatch>(options.policy_dir);
+  } catch (const std::exception& e) {
+    spdlog::warn("policy changes are picked up on SIGHUP only: {}", e.what());
+  }
+  auto reload = [&](const char* why) {
+    spdlog::info("reloading the policy in {} ({})", options.policy_dir, why);
+    std::string error;
+    auto next = load_policy(options.policy_dir, error);
+    if (!next) {
+      spdlog::error("policy change rejected: the policy in force stays enforced unchanged");
+      record_policy(*enforcer, error);
+      return;
+    }
+    try {
+      enforcer->apply_policy(*next);
+      names.set(enforcer->zone_names());
+      record_policy(*enforcer, "");
+      spdlog::info("policy reloaded: generation {}", enforcer->state().policy_generation);
+    } catch (const std::exception& e) {
+      spdlog::error("applying the new policy failed: {}", e.what());
+      record_policy(*enforcer, e.what());
+    }
+  };
+
+  const int sig_fd = signalfd(-1, &stop_signals, SFD_CLOEXEC);
+  // A ConfigMap update is a burst of directory events: wait for quiet.
+  constexpr auto kSettle = std::chrono::milliseconds(300);
+  bool reload_pending = false;
+  std::chrono::steady_clock::time_point reload_at;
   int sig = 0;
-  sigwait(&stop_signals, &sig);
+  while (sig == 0) {
+    record_containerd(*enforcer, watcher.connected());
+    pollfd fds[2] = {{sig_fd, POLLIN, 0}, {dir_watch ? dir_watch->fd() : -1, POLLIN, 0}};
+    poll(fds, 2, reload_pending ? static_cast<int>(kSettle.count()) : 1000);
+    if (fds[0].revents & POLLIN) {
+      signalfd_siginfo info{};
+      if (read(sig_fd, &info, sizeof(info)) == sizeof(info)) {
+        if (info.ssi_signo == SIGHUP)
+          reload("SIGHUP");
+        else
+          sig = static_cast<int>(info.ssi_signo);
+      }
+    }
+    if (dir_watch && (fds[1].revents & POLLIN) && dir_watch->drain()) {
+      reload_pending = true;
+      reload_at = std::chrono::steady_clock::now() + kSettle;
+    }
+    if (reload_pending && std::chrono::steady_clock::now() >= reload_at) {
+      reload_pending = false;
+      reload("the policy directory changed");
+    }
+  }
+  close(sig_fd);
   watcher.stop();  // no map writes after this
   spdlog::info("received {}, stopping: detaching programs and removing pins", strsignal(sig));
   return kExitOk;

@@ -33,6 +33,31 @@ class PinnedFd {
   int fd_;
 };
 
+void judge_health(StatusReport& r) {
+  auto& why = r.health_reasons;
+  if (!r.active) {
+    r.health = Health::unsafe;
+    why.push_back(r.attached.empty()
+                      ? "not enforcing: no hooks attached (agent stopped, refused to start, or failed its self-test)"
+                      : fmt::format("not enforcing: only {} of {} hooks attached", r.attached.size(),
+                                    Enforcer::enforcing_programs().size()));
+    return;
+  }
+  uint64_t errors = 0;
+  for (const auto& h : r.hooks) errors += h.counters.error;
+  if (errors) why.push_back(fmt::format("{} kernel read errors: those operations were allowed unchecked", errors));
+  if (r.dropped_events) why.push_back(fmt::format("{} deny events dropped: the ring buffer was full", r.dropped_events));
+  if (!r.agent_running)
+    why.push_back("agent not running: the pinned programs still enforce, but membership is not kept up to date");
+  else if (r.agent_state.containerd == SYVA_CONTAINERD_UNREACHABLE)
+    why.push_back("containerd unreachable: new containers are not put in zones");
+  if (r.agent_state.policy_rejected)
+    why.push_back(fmt::format("policy change rejected, the previous policy stays enforced: {}",
+                              std::string(r.agent_state.policy_error,
+                                          strnlen(r.agent_state.policy_error, sizeof(r.agent_state.policy_error)))));
+  r.health = why.empty() ? Health::healthy : Health::degraded;
+}
+
 }  // namespace
 
 StatusReport read_status(const std::string& pin_path) {
@@ -51,11 +76,7 @@ StatusReport read_status(const std::string& pin_path) {
 
   std::map<uint32_t, ZoneStatus> zones;
   if (PinnedFd names(pin_path + "/zone_names"); names) {
-    for (uint32_t id = 1; id < SYVA_MAX_ZONES; ++id) {
-      syva_zone_name v{};
-      if (bpf_map_lookup_elem(names.get(), &id, &v) != 0 || v.name[0] == '\0') break;
-      zones[id] = {id, std::string(v.name, strnlen(v.name, sizeof(v.name))), 0};
-    }
+    for (const auto& [id, name] : read_zone_names(names.get())) zones[id] = {id, name, 0};
   } else {
     r.problems.push_back(fmt::format("no pinned zone_names map at {}", pin_path));
   }
@@ -85,12 +106,30 @@ StatusReport read_status(const std::string& pin_path) {
   } else {
     r.problems.push_back(fmt::format("no pinned counters map at {}", pin_path));
   }
+  if (PinnedFd state(pin_path + "/agent_state"); state) {
+    const uint32_t key = 0;
+    r.has_agent_state = bpf_map_lookup_elem(state.get(), &key, &r.agent_state) == 0;
+  }
+  judge_health(r);
   return r;
 }
 
+const char* to_string(Health h) {
+  switch (h) {
+    case Health::healthy: return "healthy";
+    case Health::degraded: return "degraded";
+    case Health::unsafe: return "unsafe";
+  }
+  return "unsafe";
+}
+
 std::string format_status_text(const StatusReport& r) {
-  std::string out = fmt::format("syva: {}\npin path: {}\nagent: {}\n", r.active ? "ACTIVE" : "INACTIVE", r.pin_path,
-                                r.agent_running ? "running" : "not running");
+  std::string out = fmt::format("syva: {}\nhealth: {}\n", r.active ? "ACTIVE" : "INACTIVE", to_string(r.health));
+  for (const auto& why : r.health_reasons) out += fmt::format("  - {}\n", why);
+  out += fmt::format("pin path: {}\nagent: {}\n", r.pin_path, r.agent_running ? "running" : "not running");
+  if (r.has_agent_state && r.agent_state.policy_generation)
+    out += fmt::format("policy: generation {}{}\n", r.agent_state.policy_generation,
+                       r.agent_state.policy_rejected ? " (a later change was rejected)" : "");
   if (!r.active && !r.attached.empty())
     out += fmt::format("attached: only {} of {} hooks\n", r.attached.size(), Enforcer::enforcing_programs().size());
   out += "zones:\n";
@@ -111,6 +150,10 @@ std::string format_status_json(const StatusReport& r) {
   nlohmann::json j;
   j["status"] = r.active ? "ACTIVE" : "INACTIVE";
   j["active"] = r.active;
+  j["health"] = to_string(r.health);
+  j["health_reasons"] = r.health_reasons;
+  j["policy_generation"] = r.agent_state.policy_generation;
+  j["policy_rejected"] = r.agent_state.policy_rejected != 0;
   j["pin_path"] = r.pin_path;
   j["agent_running"] = r.agent_running;
   j["attached"] = r.attached;
@@ -126,6 +169,13 @@ std::string format_status_json(const StatusReport& r) {
   return j.dump(2) + "\n";
 }
 
-int status_exit_code(const StatusReport& r) { return r.active ? 0 : 1; }
+int status_exit_code(const StatusReport& r) {
+  switch (r.health) {
+    case Health::healthy: return 0;
+    case Health::degraded: return 2;
+    case Health::unsafe: break;
+  }
+  return 1;
+}
 
 }  // namespace syva

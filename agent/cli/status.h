@@ -21,6 +21,11 @@ struct HookStatus {
   syva_counters counters{};
 };
 
+// healthy: enforcing with nothing amiss. degraded: enforcing, but something
+// needs an operator (kernel read errors, dropped events, containerd or the
+// agent away, a rejected policy change). unsafe: not enforcing.
+enum class Health { healthy, degraded, unsafe };
+
 struct StatusReport {
   std::string pin_path;
   bool active = false;         // every enforcing program's link is pinned
@@ -30,13 +35,20 @@ struct StatusReport {
   uint64_t unknown_zone_members = 0;  // members whose zone id has no name
   std::vector<HookStatus> hooks;
   uint64_t dropped_events = 0;
+  syva_agent_state agent_state{};
+  bool has_agent_state = false;
+  Health health = Health::unsafe;
+  std::vector<std::string> health_reasons;
   std::vector<std::string> problems;  // why something could not be read
 };
+
+const char* to_string(Health health);
 
 StatusReport read_status(const std::string& pin_path);
 std::string format_status_text(const StatusReport& report);
 std::string format_status_json(const StatusReport& report);
-// 0 when enforcement is active, 1 when not.
+// For probes: 0 healthy, 2 degraded (still enforcing), 1 unsafe (not
+// enforcing). A liveness probe wants "not 1"; a readiness probe "0".
 int status_exit_code(const StatusReport& report);
 
 }  // namespace syva

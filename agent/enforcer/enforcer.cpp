@@ -19,6 +19,7 @@
 
 #include "enforcer/kernel_support.h"
 #include "enforcer/pin_lock.h"
+#include "enforcer/zone_slots.h"
 #include "syva.skel.h"
 
 namespace fs = std::filesystem;
@@ -90,12 +91,6 @@ void remove_entry(int fd, uint64_t key, const char* map) {
     throw EnforcerError(fmt::format("removing {} from {} failed: {}", key, map, strerror(errno)));
 }
 
-bool contains(const std::vector<syva_zone_pair>& pairs, const syva_zone_pair& p) {
-  for (const auto& x : pairs)
-    if (x.a == p.a && x.b == p.b) return true;
-  return false;
-}
-
 std::string links_dir(const std::string& pin) { return pin + "/links"; }
 
 bool is_bpffs(const fs::path& dir) {
@@ -120,7 +115,8 @@ void ensure_bpffs(const fs::path& dir) {
 const std::vector<std::string>& Enforcer::map_names() {
   static const std::vector<std::string> names = {"zone_membership", "zone_policy", "zone_names",
                                                  "inode_zone",      "superblock_zone",    "zone_allowed_comms",
-                                                 "counters",        "events",             "selftest"};
+                                                 "counters",        "events",             "selftest",
+                                                 "agent_state"};
   return names;
 }
 
@@ -177,12 +173,12 @@ void Enforcer::open_and_load() {
     throw KernelUnsupported(explain_load_failure(err, libbpf_failure_detail()));
 
   for (const auto& [id, name] : zone_names()) {
-    (void)id;
-    zone_names_.push_back(name);
+    zone_names_.resize(id);
+    zone_names_[id - 1] = name;
   }
   const auto adopted = members();
   if (!adopted.empty() || !zone_names_.empty())
-    spdlog::info("re-adopted pinned state at {}: {} zones, {} members", options_.pin_path, zone_names_.size(),
+    spdlog::info("re-adopted pinned state at {}: {} zones, {} members", options_.pin_path, zone_names().size(),
                  adopted.size());
 }
 
@@ -262,19 +258,32 @@ int Enforcer::map_fd(const char* name) const {
   return bpf_map__fd(map);
 }
 
-std::map<uint32_t, std::string> Enforcer::zone_names() const {
+std::map<uint32_t, std::string> read_zone_names(int fd) {
   std::map<uint32_t, std::string> out;
-  const int fd = map_fd("zone_names");
-  // Ids are dense from 1: the first empty slot ends the list.
   for (uint32_t id = 1; id < SYVA_MAX_ZONES; ++id) {
     syva_zone_name v{};
-    if (bpf_map_lookup_elem(fd, &id, &v) != 0 || v.name[0] == '\0') break;
-    out[id] = std::string(v.name, strnlen(v.name, sizeof(v.name)));
+    if (bpf_map_lookup_elem(fd, &id, &v) == 0 && v.name[0] != '\0')
+      out[id] = std::string(v.name, strnlen(v.name, sizeof(v.name)));
   }
   return out;
 }
 
+std::map<uint32_t, std::string> Enforcer::zone_names() const { return read_zone_names(map_fd("zone_names")); }
+
+syva_agent_state Enforcer::state() const {
+  syva_agent_state s{};
+  const uint32_t key = 0;
+  bpf_map_lookup_elem(map_fd("agent_state"), &key, &s);
+  return s;
+}
+
+void Enforcer::set_state(const syva_agent_state& state) {
+  const uint32_t key = 0;
+  update(map_fd("agent_state"), key, state, "agent_state");
+}
+
 uint32_t Enforcer::zone_id(const std::string& name) const {
+  std::lock_guard lock(zones_mutex_);
   for (size_t i = 0; i < zone_names_.size(); ++i)
     if (zone_names_[i] == name) return static_cast<uint32_t>(i + 1);
   return SYVA_ZONE_NONE;
@@ -282,83 +291,74 @@ uint32_t Enforcer::zone_id(const std::string& name) const {
 
 uint32_t Enforcer::ensure_zone(const std::string& name) {
   if (uint32_t id = zone_id(name)) return id;
-  if (zone_names_.size() + 1 >= SYVA_MAX_ZONES) throw EnforcerError("zone table full");
-  zone_names_.push_back(name);
-  const uint32_t id = zone_names_.size();
+  std::lock_guard lock(zones_mutex_);
+  auto slots = assign_zone_ids(zone_names_, {name}, {zone_names_.begin(), zone_names_.end()});
+  if (slots.size() >= SYVA_MAX_ZONES) throw EnforcerError("zone table full");
+  const uint32_t id = std::find(slots.begin(), slots.end(), name) - slots.begin() + 1;
   syva_zone_name v{};
   name.copy(v.name, sizeof(v.name) - 1);
   const syva_zone_policy undefined{};
   update(map_fd("zone_policy"), id, undefined, "zone_policy");
   update(map_fd("zone_names"), id, v, "zone_names");
+  zone_names_ = std::move(slots);
   spdlog::warn("zone '{}' has no policy file: created as zone id {} with no allowed pairs", name, id);
   return id;
 }
 
+std::set<std::string> Enforcer::zones_in_use() const {
+  std::set<std::string> out;
+  for (const char* map : {"zone_membership", "superblock_zone"})
+    for (const auto& [key, id] : zone_entries(map_fd(map)))
+      if (id >= 1 && id <= zone_names_.size()) out.insert(zone_names_[id - 1]);
+  return out;
+}
+
 void Enforcer::apply_policy(const CompiledPolicy& compiled) {
-  const std::vector<std::string> old_names = zone_names_;
-  // Zones only containers named (no policy file) keep existing after the
-  // policy's own zones, so their members stay isolated.
-  CompiledPolicy policy = compiled;
-  for (size_t i = policy_zones_; i < old_names.size(); ++i) {
-    if (compiled.id_of(old_names[i]) != SYVA_ZONE_NONE) continue;
-    policy.zone_names.push_back(old_names[i]);
-    policy.zone_values.push_back(syva_zone_policy{});
-  }
+  std::lock_guard lock(zones_mutex_);
+  const auto slots = assign_zone_ids(zone_names_, compiled.zone_names, zones_in_use());
+  if (slots.size() >= SYVA_MAX_ZONES) throw EnforcerError("zone table full");
+  // compiled id -> kernel id
+  std::vector<uint32_t> kid(compiled.zone_names.size() + 1, SYVA_ZONE_NONE);
+  for (size_t i = 0; i < compiled.zone_names.size(); ++i)
+    kid[i + 1] = std::find(slots.begin(), slots.end(), compiled.zone_names[i]) - slots.begin() + 1;
+
+  std::set<std::pair<uint32_t, uint32_t>> pairs;
+  for (const auto& p : compiled.pairs) pairs.emplace(kid[p.a], kid[p.b]);
+  std::map<std::pair<uint64_t, uint64_t>, uint32_t> inodes;
+  for (const auto& [key, zone] : compiled.inodes) inodes[{key.dev, key.ino}] = kid[zone];
+
   const int policy_fd = map_fd("zone_policy"), names_fd = map_fd("zone_names");
   const int pairs_fd = map_fd("zone_allowed_comms"), inodes_fd = map_fd("inode_zone");
 
-  // Narrowing first: pairs that are no longer allowed go before anything
-  // else changes, so no moment allows a pair the new policy forbids.
+  // 1. Narrow: pairs no longer allowed go before anything else changes.
   for (const auto& key : keys_of<syva_zone_pair>(pairs_fd))
-    if (!contains(policy.pairs, key)) bpf_map_delete_elem(pairs_fd, &key);
+    if (!pairs.count({key.a, key.b})) bpf_map_delete_elem(pairs_fd, &key);
 
-  for (uint32_t i = 0; i < policy.zone_names.size(); ++i) {
-    const uint32_t id = i + 1;
-    syva_zone_name name{};
-    policy.zone_names[i].copy(name.name, sizeof(name.name) - 1);
-    update(policy_fd, id, policy.zone_values[i], "zone_policy");
-    update(names_fd, id, name, "zone_names");
-  }
-  for (uint32_t id = policy.zone_names.size() + 1; id <= old_names.size(); ++id) {
-    const syva_zone_policy none{};
-    const syva_zone_name empty{};
-    update(policy_fd, id, none, "zone_policy");
-    update(names_fd, id, empty, "zone_names");
+  // 2. Zones: the policy's, the undefined ones still in use, freed ids.
+  const size_t ids = std::max(slots.size(), zone_names_.size());
+  for (uint32_t id = 1; id <= ids; ++id) {
+    const std::string name = id <= slots.size() ? slots[id - 1] : "";
+    const std::string was = id <= zone_names_.size() ? zone_names_[id - 1] : "";
+    const uint32_t at = compiled.id_of(name);
+    const syva_zone_policy value = at != SYVA_ZONE_NONE ? compiled.zone_values[at - 1] : syva_zone_policy{};
+    syva_zone_name v{};
+    name.copy(v.name, sizeof(v.name) - 1);
+    update(policy_fd, id, value, "zone_policy");
+    update(names_fd, id, v, "zone_names");
+    if (!name.empty() && at == SYVA_ZONE_NONE && name == was)
+      spdlog::warn("zone '{}' (id {}) has no policy file; the containers in it stay there, isolated", name, id);
   }
 
-  for (const auto& [key, zone] : policy.inodes) update(inodes_fd, key, zone, "inode_zone");
-  std::vector<syva_inode_key> wanted;
-  wanted.reserve(policy.inodes.size());
-  for (const auto& [key, zone] : policy.inodes) wanted.push_back(key);
-  std::set<std::pair<uint64_t, uint64_t>> wanted_set;
-  for (const auto& k : wanted) wanted_set.emplace(k.dev, k.ino);
+  // 3. Owned files: new owners are written before old ones are removed.
+  for (const auto& [key, zone] : inodes) update(inodes_fd, syva_inode_key{key.first, key.second}, zone, "inode_zone");
   for (const auto& key : keys_of<syva_inode_key>(inodes_fd))
-    if (!wanted_set.count({key.dev, key.ino})) bpf_map_delete_elem(inodes_fd, &key);
+    if (!inodes.count({key.dev, key.ino})) bpf_map_delete_elem(inodes_fd, &key);
 
+  // 4. Widen last: newly allowed pairs.
   const uint8_t one = 1;
-  for (const auto& pair : policy.pairs) update(pairs_fd, pair, one, "zone_allowed_comms");
+  for (const auto& [a, b] : pairs) update(pairs_fd, syva_zone_pair{a, b}, one, "zone_allowed_comms");
 
-  zone_names_ = policy.zone_names;
-  policy_zones_ = compiled.zone_names.size();
-  move_to_new_ids("zone_membership", old_names, zone_names_);
-  move_to_new_ids("superblock_zone", old_names, zone_names_);
-}
-
-void Enforcer::move_to_new_ids(const char* map, const std::vector<std::string>& old_names,
-                               const std::vector<std::string>& new_names) {
-  const int fd = map_fd(map);
-  for (const auto& [key, old_id] : zone_entries(fd)) {
-    const std::string name = old_id >= 1 && old_id <= old_names.size() ? old_names[old_id - 1] : "";
-    uint32_t id = SYVA_ZONE_NONE;
-    for (size_t i = 0; i < new_names.size() && !name.empty(); ++i)
-      if (new_names[i] == name) id = i + 1;
-    if (id == SYVA_ZONE_NONE) {
-      spdlog::warn("dropping {} entry {}: its zone id {} has no name", map, key, old_id);
-      remove_entry(fd, key, map);
-    } else if (id != old_id) {
-      update(fd, key, id, map);
-    }
-  }
+  zone_names_ = slots;
 }
 
 void Enforcer::set_member(uint64_t cgroup_id, uint32_t zone) {

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -52,8 +54,12 @@ class Enforcer {
   void attach();
   bool attached() const { return !links_.empty(); }
 
-  // Writes a whole validated policy; members of zones that survive under a
-  // new id are moved to it, members of removed zones are dropped.
+  // Moves the kernel to a whole validated policy, safe while enforcing:
+  // zones keep their ids (new zones take free ones), so no member or owned
+  // filesystem changes zone; pairs the policy no longer allows go first and
+  // new pairs come last, so no moment allows a pair that is forbidden before
+  // and after. A zone the policy drops while containers are still in it
+  // stays, isolated (no allowed pairs), until they are gone.
   void apply_policy(const CompiledPolicy& policy);
 
   void set_member(uint64_t cgroup_id, uint32_t zone);
@@ -68,6 +74,9 @@ class Enforcer {
 
   // Zone names as written in the zone_names map (id -> name).
   std::map<uint32_t, std::string> zone_names() const;
+  // What `syva status` reads besides the maps the programs use.
+  syva_agent_state state() const;
+  void set_state(const syva_agent_state& state);
   uint32_t zone_id(const std::string& name) const;  // 0 if unknown
   // The id of `name`, creating a zone with no policy file (and so no allowed
   // pairs) when the policy does not define it: a container that names an
@@ -90,20 +99,22 @@ class Enforcer {
   void open_and_load();
   void remove_incompatible_pins();
   void unpin_all();
-  // Entries of a u64 -> zone map (membership, superblocks) follow their
-  // zone by name when a policy change gives it a new id.
-  void move_to_new_ids(const char* map, const std::vector<std::string>& old_names,
-                       const std::vector<std::string>& new_names);
+  // Names of the zones that members or owned filesystems refer to.
+  std::set<std::string> zones_in_use() const;
 
   EnforcerOptions options_;
   std::unique_ptr<PinLock> lock_;
   syva_bpf* skel_ = nullptr;
   std::vector<bpf_link*> links_;
-  std::vector<std::string> zone_names_;  // [id - 1]: policy zones, then undefined ones
-  size_t policy_zones_ = 0;
+  // [id - 1]; "" for a free id. Guarded by zones_mutex_: the watcher makes
+  // zones (ensure_zone) while the main thread may apply a new policy.
+  std::vector<std::string> zone_names_;
+  mutable std::mutex zones_mutex_;
 };
 
 // Reads per-CPU counters from a counters map fd.
 std::vector<syva_counters> read_counters(int counters_fd);
+// Reads the zone_names map (id -> name; free ids are left out).
+std::map<uint32_t, std::string> read_zone_names(int zone_names_fd);
 
 }  // namespace syva

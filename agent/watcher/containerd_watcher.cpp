@@ -68,6 +68,7 @@ bool ContainerdWatcher::wait_or_stop(std::chrono::milliseconds delay) {
 }
 
 void ContainerdWatcher::set_link(Link link, const std::string& detail) {
+  connected_ = link == Link::connected;
   if (link == Link::connected) {
     if (link_ == Link::lost) {
       const double down = std::chrono::duration<double>(std::chrono::steady_clock::now() - lost_at_).count();

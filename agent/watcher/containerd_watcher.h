@@ -6,6 +6,7 @@
 // enforced and retries with a bounded backoff.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -53,6 +54,8 @@ class ContainerdWatcher {
   unsigned connections() const;
   // Completed reconciles: one per connection, the settle one, resyncs.
   unsigned reconciles() const;
+  // Whether the event stream is up now, for health reporting.
+  bool connected() const { return connected_; }
 
  private:
   enum class Link { never, connected, lost };
@@ -91,6 +94,7 @@ class ContainerdWatcher {
   std::thread thread_;
 
   Link link_ = Link::never;
+  std::atomic<bool> connected_{false};
   bool told_unreachable_ = false;
   std::chrono::steady_clock::time_point lost_at_;
 };

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -94,6 +95,7 @@ class Agent {
     return exit_code_;
   }
   std::string log() const { return read_file(log_); }
+  bool signal(int sig) const { return pid_ > 0 && kill(pid_, sig) == 0; }
 
  private:
   std::string log_;
@@ -169,8 +171,11 @@ TEST_CASE("agent: starts, self-tests, denies a cross-zone open, status ACTIVE, s
 
   auto status = run(syva_binary() + " status --pin-path " + kPin);
   INFO(status.output);
-  CHECK(status.exit_code == 0);
+  // Enforcing, but no containerd runs in the test VM: degraded, and why.
+  CHECK(status.exit_code == 2);
   CHECK(status.output.find("syva: ACTIVE") != std::string::npos);
+  CHECK(status.output.find("health: degraded") != std::string::npos);
+  CHECK(status.output.find("containerd unreachable") != std::string::npos);
   CHECK(status.output.find("agent: running") != std::string::npos);
   CHECK(status.output.find("frontend (id 2): 1 member") != std::string::npos);
   CHECK(status.output.find("file_open:") != std::string::npos);
@@ -234,4 +239,98 @@ TEST_CASE("agent: a failed self-test refuses to enforce and leaves nothing attac
   CHECK(agent.log().find("self-test FAILED") != std::string::npos);
   CHECK_FALSE(fs::exists(kPin));
   fs::remove_all(dir);
+}
+
+namespace {
+
+size_t occurrences(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+// A policy directory laid out as a Kubernetes ConfigMap volume: each key a
+// symlink through `..data`, which points at a timestamped directory and is
+// swapped by an atomic rename when the ConfigMap changes.
+class ConfigMapDir {
+ public:
+  explicit ConfigMapDir(std::string dir) : dir_(std::move(dir)) {
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  ~ConfigMapDir() { fs::remove_all(dir_); }
+  const std::string& path() const { return dir_; }
+  void publish(const std::map<std::string, std::string>& files) {
+    const std::string version = fmt::format("..v{}", ++version_);
+    fs::create_directories(dir_ + "/" + version);
+    for (const auto& [name, text] : files) std::ofstream(dir_ + "/" + version + "/" + name) << text;
+    fs::create_symlink(version, dir_ + "/..data_tmp");
+    fs::rename(dir_ + "/..data_tmp", dir_ + "/..data");
+    for (const auto& [name, text] : files)
+      if (!fs::is_symlink(dir_ + "/" + name)) fs::create_symlink("..data/" + name, dir_ + "/" + name);
+  }
+
+ private:
+  std::string dir_;
+  int version_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("agent: a changed policy directory is reloaded whole, an invalid one is refused and shown",
+          "[kernel][agent][reload]") {
+  REQUIRE_BPF_LSM();
+  const std::string owned = kScratch + "/reload-owned";
+  fs::create_directories(owned);
+  std::ofstream(owned + "/secret") << "database secret\n";
+  const std::string secret = owned + "/secret";
+  const std::string database = "[filesystem]\nhost_paths = [\"" + owned + "\"]\n";
+  ConfigMapDir policies(kScratch + "/reload-policies");
+  policies.publish({{"database.toml", database}, {"frontend.toml", "[network]\nmode = \"bridged\"\n"}});
+  const std::string log = kScratch + "/agent-reload.log";
+  fs::remove(log);
+
+  Agent agent(policies.path(), log);
+  REQUIRE(agent.wait_for("enforcing:"));
+  Cgroup frontend("agent-reload-frontend", SYVA_ZONE_NONE);
+  zone_cgroup_via_pin(frontend.id(), 2);
+  CHECK(run_in(&frontend, [&] { return open_file(secret); }).err == EPERM);
+
+  // Both list each other now, and a zone that sorts first arrives: ids of
+  // the zones that stay do not move, so the member stays in frontend.
+  policies.publish({{"database.toml", database + "[network]\nallowed_zones = [\"frontend\"]\n"},
+                    {"frontend.toml", "[network]\nallowed_zones = [\"database\"]\n"},
+                    {"analytics.toml", ""}});
+  REQUIRE(agent.wait_for("policy reloaded"));
+  CHECK(run_in(&frontend, [&] { return open_file(secret); }).err == 0);
+  auto status = run(syva_binary() + " status --pin-path " + kPin);
+  INFO(status.output);
+  CHECK(status.output.find("frontend (id 2): 1 member") != std::string::npos);
+  CHECK(status.output.find("analytics (id 3)") != std::string::npos);
+
+  // Invalid: refused, said, shown; what was in force stays in force.
+  policies.publish({{"database.toml", database}, {"frontend.toml", "[network]\nmode = \"bridged\"\nbogus = 1\n"},
+                    {"analytics.toml", ""}});
+  REQUIRE(agent.wait_for("policy change rejected"));
+  CHECK(run_in(&frontend, [&] { return open_file(secret); }).err == 0);
+  status = run(syva_binary() + " status --pin-path " + kPin);
+  INFO(status.output);
+  CHECK(status.exit_code == 2);
+  CHECK(status.output.find("health: degraded") != std::string::npos);
+  CHECK(status.output.find("policy change rejected") != std::string::npos);
+  CHECK(status.output.find("frontend.toml:3: [network] bogus: unknown field") != std::string::npos);
+
+  // Fixed, and back to no allowed pair: the deny is back.
+  policies.publish({{"database.toml", database}, {"frontend.toml", ""}, {"analytics.toml", ""}});
+  REQUIRE(agent.wait_for("policy reloaded: generation 3"));
+  CHECK(run_in(&frontend, [&] { return open_file(secret); }).err == EPERM);
+  status = run(syva_binary() + " status --pin-path " + kPin);
+  CHECK(status.output.find("policy change rejected") == std::string::npos);
+
+  // SIGHUP reloads without a change on disk.
+  REQUIRE(agent.signal(SIGHUP));
+  REQUIRE(agent.wait_for("policy reloaded: generation 4"));
+  CHECK(occurrences(agent.log(), "(SIGHUP)") == 1);
+  CHECK(agent.stop(SIGTERM) == 0);
+  fs::remove_all(owned);
 }
