@@ -9,6 +9,7 @@ pkgs=(
   libtomlplusplus-dev libfmt-dev libspdlog-dev catch2 nlohmann-json3-dev
   qemu-system-x86 busybox-static cpio
   containerd runc
+  python3 python3-yaml
 )
 missing=()
 for p in "${pkgs[@]}"; do

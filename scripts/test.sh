@@ -50,9 +50,24 @@ run_host unit "$build/syva-unit-tests"
 run_host host "$build/syva-host-tests"
 run_host watcher "$build/syva-watcher-tests"
 
+# The Kubernetes manifest and image file against the binary (a static check:
+# no cluster here). It counts its own checks as one test.
+echo "=== deploy manifest"
+bash "$repo/test/host/deploy_manifest_test.sh" "$build" 2>&1 | tee "$logs/deploy.log"
+rc=${PIPESTATUS[0]}
+if ((rc == 0)) && grep -q '^deploy_manifest_test: [0-9]* passed, 0 failed' "$logs/deploy.log"; then
+	echo "--- deploy: 1 passed, 0 failed, 0 skipped"
+	passed=$((passed + 1))
+else
+	echo "--- deploy: 0 passed, 1 failed, 0 skipped"
+	failed=$((failed + 1))
+fi
+
 echo "=== kernel (in a VM: Debian 6.1 kernel, lsm=lockdown,capability,bpf)"
-# overlay: the rootfs test mounts one, as containerd does for a container.
-"$repo/test/vm/run-in-vm.sh" --build-dir "$build" --modules overlay -- /opt/syva/guest/kernel-tests.sh 2>&1 | tee "$logs/kernel.log"
+# overlay: the rootfs test mounts one, and containerd mounts one per container.
+# --containerd: containerd, runc and a busybox image for the container tests.
+"$repo/test/vm/run-in-vm.sh" --build-dir "$build" --modules overlay --containerd --mem 2048 \
+	-- /opt/syva/guest/kernel-tests.sh 2>&1 | tee "$logs/kernel.log"
 rc=${PIPESTATUS[0]}
 cp "$build/vm/out/kernel-skips.txt" "$logs/kernel.skips" 2>/dev/null || : >"$logs/kernel.skips"
 tally kernel "$logs/kernel.log" "$logs/kernel.skips" "$rc"

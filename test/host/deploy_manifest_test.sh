@@ -324,19 +324,49 @@ for f in policy_files():
         want_host(p, f"policies/{f} host_paths", writable=False)
 
 # ---- probes ------------------------------------------------------------
+# Each probe is run here with a stand-in `syva` first on PATH that records its
+# arguments and exits 0, 1 or 2: the probe must call `syva status` on the
+# agent's pin path, pass on 0 and fail on 1. Where `syva --help` documents 2 as
+# ACTIVE but degraded, liveness and startup must pass on it (a restart would
+# unpin) and readiness must fail on it.
+import subprocess, tempfile
+degraded_is_active = bool(re.search(r"\b2 when ACTIVE but degraded", help_text, re.I))
+fake = tempfile.mkdtemp(dir=work)
+with open(os.path.join(fake, "syva"), "w") as fh:
+    fh.write('#!/bin/sh\nprintf "%s\\n" "$@" > "$SYVA_PROBE_ARGS"\nexit "$SYVA_PROBE_RC"\n')
+os.chmod(os.path.join(fake, "syva"), 0o755)
 for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
     pr = c.get(probe)
     if pr is None and probe == "startupProbe":
         continue
     cmd = [str(x) for x in ((pr or {}).get("exec") or {}).get("command") or []]
-    ok = len(cmd) >= 2 and os.path.basename(cmd[0]) == "syva" and cmd[1] == "status"
-    flags = [x for x in cmd[2:] if x.startswith("--")]
-    ppin = PIN_DEFAULT
-    if "--pin-path" in cmd:
-        j = cmd.index("--pin-path")
-        ppin = cmd[j + 1] if j + 1 < len(cmd) else None
-    check(ok and ppin == pin and all(x in help_flags for x in flags),
-          f"{probe} runs `syva status` on the agent's pin path {pin}", f"command {cmd}")
+    want = {0: True, 1: False}
+    if degraded_is_active:
+        want[2] = probe != "readinessProbe"
+    got, calls = {}, []
+    for rc in want:
+        argf = os.path.join(fake, f"args-{probe}-{rc}")
+        env = {"PATH": f"{fake}:/usr/bin:/bin", "SYVA_PROBE_RC": str(rc), "SYVA_PROBE_ARGS": argf}
+        try:
+            got[rc] = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     timeout=10).returncode == 0 if cmd else None
+        except (OSError, subprocess.SubprocessError):
+            got[rc] = None
+        calls.append(open(argf).read().split("\n")[:-1] if os.path.exists(argf) else None)
+    argv = calls[0]
+    ppin = None
+    if argv and argv[0] == "status":
+        ppin = PIN_DEFAULT
+        if "--pin-path" in argv:
+            k = argv.index("--pin-path")
+            ppin = argv[k + 1] if k + 1 < len(argv) else None
+    flags = [x for x in (argv or [])[1:] if x.startswith("--")]
+    check(argv and ppin == pin and all(x in help_flags for x in flags),
+          f"{probe} runs `syva status` on the agent's pin path {pin}", f"command {cmd} ran syva with {argv}")
+    check(got == want, f"{probe} passes on `syva status` exit "
+          + " and ".join(str(k) for k, v in want.items() if v) + ", fails on "
+          + " and ".join(str(k) for k, v in want.items() if not v),
+          f"passes on {[k for k, v in got.items() if v]}")
 
 # ---- Dockerfile ----------------------------------------------------------
 stages = []  # [(FROM line, [RUN/COPY/ENTRYPOINT instructions])]
@@ -396,6 +426,19 @@ if raw:
           f"build stage installs the building packages of scripts/install-deps.sh ({len(wanted)})",
           f"missing {sorted(wanted - build_pkgs)}")
     check(any(re.search(r"cmake\b.*--build", i) for s in stages[:-1] for i in s[1]), "build stage builds with cmake")
+    # Every top-level directory CMakeLists.txt takes sources from must be copied in.
+    cml = open(os.path.join(repo, "CMakeLists.txt")).read()
+    src_dirs = set(re.findall(r"\$\{CMAKE_SOURCE_DIR\}/([A-Za-z0-9_.-]+)/", cml))
+    src_dirs |= set(re.findall(r"(?<![/\w$}])([a-z][A-Za-z0-9_-]*)/[\w/.-]+\.(?:c|cc|cpp|h|proto)\b", cml))
+    src_dirs = {d for d in src_dirs if os.path.isdir(os.path.join(repo, d))}
+    copied = set()
+    for s in stages[:-1]:
+        for i in s[1]:
+            if i.upper().startswith("COPY") and "--from" not in i:
+                copied |= {w.rstrip("/") for w in i.split()[1:-1] if not w.startswith("--")}
+    check(src_dirs and (src_dirs <= copied or "." in copied),
+          f"build stage copies every source directory CMakeLists.txt uses ({', '.join(sorted(src_dirs))})",
+          f"missing {sorted(src_dirs - copied)}")
     check(any(i.upper().startswith("COPY") and "--from=" in i and re.search(r"/usr/local/bin/syva\b", i) for i in run_stage),
           "runtime stage copies the built syva to /usr/local/bin/syva")
     ep = [i for i in run_stage if i.upper().startswith("ENTRYPOINT")]

@@ -198,6 +198,11 @@ std::vector<std::string> PrivateContainerd::ctr_lines(const std::string& ns, con
 }
 
 void PrivateContainerd::import_image(const std::string& ns) {
+  // The test VM carries the archive ready-made (test/vm/run-in-vm.sh --containerd).
+  if (const char* prebuilt = getenv(kImageArchiveEnv)) {
+    ctr(ns, fmt::format("images import {}", prebuilt));
+    return;
+  }
   if (!image_built_) {
     auto r = shell(fmt::format("{}/test/host/busybox-oci-image.sh {} {}", SYVA_SOURCE_DIR, dir_, kImage));
     if (r.exit_code != 0) throw std::runtime_error("building the busybox image failed:\n" + r.output);

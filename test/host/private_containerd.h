@@ -31,6 +31,8 @@ class PrivateContainerd {
 
   // The image every test container runs.
   static constexpr const char* kImage = "syva.test/busybox:1";
+  // Names a ready-made archive of kImage to import instead of building one.
+  static constexpr const char* kImageArchiveEnv = "SYVA_TEST_IMAGE_ARCHIVE";
 
   explicit PrivateContainerd(const std::string& tag);
   ~PrivateContainerd();

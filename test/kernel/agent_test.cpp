@@ -21,6 +21,7 @@
 #include <fmt/format.h>
 
 #include "enforcer/kernel_ids.h"
+#include "kernel/agent_process.h"
 #include "kernel/zone_fixture.h"
 
 using namespace syva;
@@ -31,92 +32,12 @@ namespace {
 
 const std::string kPin = "/sys/fs/bpf/syva-agent-test";
 
-std::string syva_binary() { return (fs::read_symlink("/proc/self/exe").parent_path() / "syva").string(); }
-
-std::string read_file(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
-// The agent as a child process, its log in a file.
-class Agent {
+// The agent on this test's pin path.
+class Agent : public AgentProcess {
  public:
-  Agent(const std::string& policy_dir, const std::string& log, const char* fault = nullptr) : log_(log) {
-    pid_ = fork();
-    if (pid_ == 0) {
-      int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      dup2(fd, 1);
-      dup2(fd, 2);
-      if (fault) setenv("SYVA_SELFTEST_FAULT", fault, 1);
-      execl(syva_binary().c_str(), "syva", "--policy-dir", policy_dir.c_str(), "--pin-path", kPin.c_str(), nullptr);
-      _exit(127);
-    }
-  }
-  ~Agent() {
-    if (pid_ > 0) stop(SIGKILL);
-  }
-  // Waits for `text` in the log or for the agent to exit; true if seen.
-  bool wait_for(const std::string& text, int seconds = 60) {
-    for (int i = 0; i < seconds * 10; ++i) {
-      if (read_file(log_).find(text) != std::string::npos) return true;
-      if (exited()) return read_file(log_).find(text) != std::string::npos;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return false;
-  }
-  // Waits for the agent to exit; true if it did.
-  bool wait_exit(int seconds = 30) {
-    for (int i = 0; i < seconds * 10; ++i) {
-      if (exited()) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return false;
-  }
-  bool exited() {
-    if (pid_ <= 0) return true;
-    int status;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      pid_ = -1;
-      return true;
-    }
-    return false;
-  }
-  int stop(int sig) {
-    if (pid_ > 0) {
-      kill(pid_, sig);
-      int status;
-      waitpid(pid_, &status, 0);
-      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      pid_ = -1;
-    }
-    return exit_code_;
-  }
-  std::string log() const { return read_file(log_); }
-  bool signal(int sig) const { return pid_ > 0 && kill(pid_, sig) == 0; }
-
- private:
-  std::string log_;
-  pid_t pid_ = -1;
-  int exit_code_ = -1;
+  Agent(const std::string& policy_dir, const std::string& log, const char* fault = nullptr)
+      : AgentProcess({"--policy-dir", policy_dir, "--pin-path", kPin}, log, fault) {}
 };
-
-struct Run {
-  int exit_code;
-  std::string output;
-};
-
-Run run(const std::string& cmd) {
-  Run r{-1, ""};
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  std::array<char, 4096> buf;
-  while (size_t n = fread(buf.data(), 1, buf.size(), p)) r.output.append(buf.data(), n);
-  int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
 
 // A policy directory with zones "database" and "frontend"; database owns
 // one file. Returns that file.

@@ -8,20 +8,21 @@ set -euo pipefail
 usage() {
 	cat >&2 <<'EOF'
 usage: run-in-vm.sh --build-dir DIR [--modules "overlay veth ..."] [--mem MB]
-                    [--timeout SEC] -- GUEST_COMMAND [ARGS...]
+                    [--timeout SEC] [--containerd] -- GUEST_COMMAND [ARGS...]
 EOF
 	exit 2
 }
 say() { echo "run-in-vm: $*" >&2; }
 die() { say "error: $*"; exit 125; }
 
-build_dir='' modules='' mem=1024 timeout_s=600
+build_dir='' modules='' mem=1024 timeout_s=600 containerd=0
 while (($#)); do
 	case $1 in
 	--build-dir) build_dir=${2:?}; shift 2 ;;
 	--modules) modules=${2?}; shift 2 ;;
 	--mem) mem=${2:?}; shift 2 ;;
 	--timeout) timeout_s=${2:?}; shift 2 ;;
+	--containerd) containerd=1; shift ;;
 	--) shift; break ;;
 	-h | --help) usage ;;
 	*) say "unknown argument: $1"; usage ;;
@@ -130,6 +131,43 @@ stage_modules() {
 # Quotes one word for sh: close the quote, add an escaped ', reopen.
 sh_quote() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
 
+# Copies binary B to DIR in the guest with the libraries ldd lists for it.
+stage_binary() { # B DIR
+	local b=$1 lib
+	mkdir -p "$stage$2"
+	cp "$b" "$stage$2/"
+	# Scripts and static binaries have no libraries; ldd fails on them.
+	ldd "$b" >/dev/null 2>&1 || return 0
+	if ldd "$b" | grep -q 'not found'; then
+		ldd "$b" >&2; die "$b needs libraries that are not on this host"
+	fi
+	# Fields starting with / are the resolved libraries and the loader; copied
+	# to the same path so the binary's PT_INTERP and search path still match.
+	for lib in $(ldd "$b" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i }'); do
+		[[ -e $stage$lib ]] && continue
+		mkdir -p "$stage$(dirname "$lib")"
+		cp -L "$lib" "$stage$lib"
+	done
+}
+
+# --containerd: Debian's containerd, its runc shim, ctr and runc at their
+# host paths, and the busybox test image (an OCI archive, built once).
+stage_containerd() {
+	local tool path
+	for tool in containerd containerd-shim-runc-v2 ctr runc; do
+		path=$(command -v "$tool") || die "$tool not found (install containerd and runc)"
+		stage_binary "$path" "$(dirname "$path")"
+	done
+	if [[ ! -s $vm/images/busybox-oci.tar ]]; then
+		mkdir -p "$vm/images"
+		sh "$repo/test/host/busybox-oci-image.sh" "$vm/images" syva.test/busybox:1 >/dev/null ||
+			die "building the busybox test image failed"
+	fi
+	mkdir -p "$stage/opt/syva/images"
+	cp "$vm/images/busybox-oci.tar" "$stage/opt/syva/images/"
+	say "containerd: $(containerd --version | awk '{ print $3 }'), runc and the busybox test image staged"
+}
+
 build_initramfs() {
 	stage=$vm/initramfs
 	rm -rf "$stage"
@@ -151,25 +189,12 @@ build_initramfs() {
 	fi
 	cp -a "$bbtree/." "$stage/"
 
-	local bins=() b lib
+	local bins=() b
 	while IFS= read -r b; do bins+=("$b"); done < <(
 		find "$build_dir" -maxdepth 1 -type f -name 'syva*' -perm -u+x | sort)
-	for b in "${bins[@]}"; do
-		cp "$b" "$stage/opt/syva/bin/"
-		# Scripts and static binaries have no libraries; ldd fails on them.
-		ldd "$b" >/dev/null 2>&1 || continue
-		if ldd "$b" | grep -q 'not found'; then
-			ldd "$b" >&2; die "$b needs libraries that are not on this host"
-		fi
-		# Fields starting with / are the resolved libraries and the loader; copied
-		# to the same path so the binary's PT_INTERP and search path still match.
-		for lib in $(ldd "$b" | awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i }'); do
-			[[ -e $stage$lib ]] && continue
-			mkdir -p "$stage$(dirname "$lib")"
-			cp -L "$lib" "$stage$lib"
-		done
-	done
+	for b in "${bins[@]}"; do stage_binary "$b" /opt/syva/bin; done
 	say "binaries: ${bins[*]##*/}"
+	((containerd)) && stage_containerd
 
 	[[ -d $repo/policies ]] && cp -r "$repo/policies" "$stage/opt/syva/policies"
 	cp -r "$repo/test/vm/guest" "$stage/opt/syva/guest"

@@ -1,0 +1,197 @@
+#include "bench_world.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "enforcer/kernel_ids.h"
+#include "events/event_reader.h"
+
+namespace fs = std::filesystem;
+
+namespace syva::bench {
+
+const char* config_name(Config c) {
+  switch (c) {
+    case Config::none: return "none";
+    case Config::unzoned: return "unzoned";
+    case Config::allowed: return "allowed";
+    case Config::denied: return "denied";
+  }
+  return "?";
+}
+
+const char* config_label(Config c) {
+  switch (c) {
+    case Config::none: return "no program attached";
+    case Config::unzoned: return "Syva attached, caller in no zone";
+    case Config::allowed: return "caller in zone A, target in zone A";
+    case Config::denied: return "caller in zone B, target in zone A (EPERM)";
+  }
+  return "?";
+}
+
+syva_inode_key inode_key(const std::string& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) throw std::runtime_error(fmt::format("stat {}: {}", path, strerror(errno)));
+  return {kernel_dev(st.st_dev), st.st_ino};
+}
+
+namespace {
+
+void write_file(const std::string& path, size_t bytes) {
+  std::ofstream out(path, std::ios::trunc | std::ios::binary);
+  out << std::string(bytes, 'x');
+  if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+// A process parked in `cgroup` as the kill(pid, 0) target.
+pid_t park_in(const BenchCgroup& cgroup) {
+  int ready[2];
+  if (pipe(ready) != 0) throw std::runtime_error("pipe failed");
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(ready[0]);
+    try {
+      cgroup.join();
+    } catch (...) {
+      _exit(1);
+    }
+    [[maybe_unused]] ssize_t n = write(ready[1], "r", 1);
+    for (;;) pause();
+  }
+  close(ready[1]);
+  char c;
+  const bool ok = read(ready[0], &c, 1) == 1;
+  close(ready[0]);
+  if (!ok) throw std::runtime_error("the kill target could not join its cgroup");
+  return pid;
+}
+
+// The listening socket records the cgroup it was created in: create it
+// while the bench is in A.
+int listen_in(const BenchCgroup& cgroup, const std::string& path) {
+  cgroup.join();
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  path.copy(addr.sun_path, sizeof(addr.sun_path) - 1);
+  unlink(path.c_str());
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 || listen(fd, 64) != 0)
+    throw std::runtime_error(fmt::format("listening on {}: {}", path, strerror(errno)));
+  return fd;
+}
+
+}  // namespace
+
+BenchWorld::BenchWorld(const std::string& pin_path, const std::string& scratch, const std::string& true_binary)
+    : scratch_(scratch) {
+  fs::create_directories(scratch);
+  enforcer_ = std::make_unique<Enforcer>(EnforcerOptions{pin_path, true});
+  links_ = std::make_unique<ProgramLinks>(*enforcer_);
+
+  parent_ = std::make_unique<BenchCgroup>("syva-bench");
+  u_ = std::make_unique<BenchCgroup>("syva-bench/u");
+  a_ = std::make_unique<BenchCgroup>("syva-bench/a");
+  b_ = std::make_unique<BenchCgroup>("syva-bench/b");
+
+  targets_.file = scratch + "/owned-file";
+  write_file(targets_.file, 64);
+  const std::string mapped = scratch + "/owned-mapped";
+  write_file(mapped, 4096);
+  targets_.executable = scratch + "/owned-true";
+  fs::copy_file(true_binary, targets_.executable, fs::copy_options::overwrite_existing);
+  fs::permissions(targets_.executable, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
+  targets_.socket_path = scratch + "/owned.sock";
+
+  owned_ = {inode_key(targets_.file), inode_key(mapped), inode_key(targets_.executable)};
+  targets_.mmap_fd = open(mapped.c_str(), O_RDONLY | O_CLOEXEC);
+  if (targets_.mmap_fd < 0) throw std::runtime_error("open " + mapped + " failed");
+  targets_.kill_target = park_in(*a_);
+  targets_.listen_fd = listen_in(*a_, targets_.socket_path);
+  u_->join();
+}
+
+BenchWorld::~BenchWorld() {
+  // Out of any zone first: a denied caller could not even signal its target.
+  links_->detach();
+  try {
+    join_cgroup_root();
+  } catch (...) {
+  }
+  if (targets_.kill_target > 0) {
+    kill(targets_.kill_target, SIGKILL);
+    waitpid(targets_.kill_target, nullptr, 0);
+  }
+  close(targets_.listen_fd);
+  close(targets_.mmap_fd);
+  unlink(targets_.socket_path.c_str());
+  links_.reset();
+  b_.reset();
+  a_.reset();
+  u_.reset();
+  parent_.reset();
+  enforcer_.reset();  // unpins everything under the bench's pin path
+}
+
+double BenchWorld::apply(size_t zones, const std::vector<syva_inode_key>& extra_inodes) {
+  if (zones < 1 || zones >= SYVA_MAX_ZONES) throw std::invalid_argument("zone count out of range");
+  const auto start = std::chrono::steady_clock::now();
+  CompiledPolicy p;
+  for (size_t i = 1; i <= zones; ++i) p.zone_names.push_back(fmt::format("z{:05}", i));
+  p.zone_values.assign(zones, syva_zone_policy{SYVA_ZONE_F_DEFINED, 0, 0, 0, 0, 0});
+  // Some allowed pairs so the pair map is not empty at scale; never A with
+  // B, which must stay denied.
+  for (uint32_t a = 3; a + 1 <= zones; a += 2) {
+    p.pairs.push_back({a, a + 1});
+    p.pairs.push_back({a + 1, a});
+  }
+  for (const auto& key : owned_) p.inodes.push_back({key, kZoneA});
+  for (size_t i = 0; i < extra_inodes.size(); ++i)
+    p.inodes.push_back({extra_inodes[i], static_cast<uint32_t>(i % zones) + 1});
+  enforcer_->apply_policy(p);
+  enforcer_->set_member(a_->id(), kZoneA);
+  have_b_ = zones >= 2;
+  if (have_b_)
+    enforcer_->set_member(b_->id(), kZoneB);
+  else
+    enforcer_->remove_member(b_->id());
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void BenchWorld::set_config(Config c) {
+  if (c == Config::denied && !have_b_) throw std::logic_error("denied needs two zones");
+  if (c == Config::none)
+    links_->detach();
+  else
+    links_->attach();
+  if (c == Config::allowed)
+    a_->join();
+  else if (c == Config::denied)
+    b_->join();
+  else
+    u_->join();
+  config_ = c;
+}
+
+size_t BenchWorld::drain_events() {
+  size_t n = 0;
+  EventReader reader(enforcer_->map_fd("events"), [&n](const syva_event&) { ++n; });
+  reader.drain();
+  return n;
+}
+
+}  // namespace syva::bench

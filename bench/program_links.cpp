@@ -1,0 +1,35 @@
+#include "program_links.h"
+
+#include <bpf/libbpf.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "enforcer/enforcer.h"
+#include "syva.skel.h"
+
+namespace syva::bench {
+
+void ProgramLinks::attach() {
+  if (attached()) return;
+  for (const auto& name : Enforcer::enforcing_programs()) {
+    bpf_program* prog = bpf_object__find_program_by_name(enforcer_.skeleton()->obj, name.c_str());
+    bpf_link* link = prog ? bpf_program__attach_lsm(prog) : nullptr;
+    if (!link) {
+      const int err = errno;
+      detach();
+      throw std::runtime_error(fmt::format("attaching {} failed: {}", name, strerror(err)));
+    }
+    links_.push_back(link);
+  }
+}
+
+void ProgramLinks::detach() {
+  for (auto* link : links_) bpf_link__destroy(link);
+  links_.clear();
+}
+
+}  // namespace syva::bench

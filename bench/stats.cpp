@@ -1,0 +1,34 @@
+#include "stats.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace syva::bench {
+
+double percentile(const std::vector<double>& sorted, double q) {
+  if (sorted.size() == 1) return sorted[0];
+  const double pos = q * (sorted.size() - 1);
+  const size_t lo = static_cast<size_t>(std::floor(pos));
+  const size_t hi = std::min(lo + 1, sorted.size() - 1);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+Summary summarize(std::vector<double> v) {
+  Summary s;
+  s.n = v.size();
+  if (v.empty()) return s;
+  std::sort(v.begin(), v.end());
+  s.median = percentile(v, 0.5);
+  s.p10 = percentile(v, 0.1);
+  s.p90 = percentile(v, 0.9);
+  s.min = v.front();
+  s.max = v.back();
+  std::vector<double> dev;
+  dev.reserve(v.size());
+  for (double x : v) dev.push_back(std::fabs(x - s.median));
+  std::sort(dev.begin(), dev.end());
+  s.mad = percentile(dev, 0.5);
+  return s;
+}
+
+}  // namespace syva::bench

@@ -1,0 +1,15 @@
+// The syva-bench subcommands; each writes its markdown fragment and raw TSV
+// into --out-dir and returns the process exit code.
+#pragma once
+
+#include "args.h"
+
+namespace syva::bench {
+
+int run_ops(const Args& args);     // per-operation cost, four configurations (VM)
+int run_scale(const Args& args);   // the same at 1/100/10,000 zones, 100k inodes (VM)
+int run_tag(const Args& args);     // time to tag 100,000 host-path inodes (VM or host)
+int run_agent(const Args& args);   // syva start-up to enforcing, RSS, idle CPU (VM)
+int run_events(const Args& args);  // deny events per second logged without drops (VM)
+
+}  // namespace syva::bench

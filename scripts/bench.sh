@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Runs Syva's benchmarks (issue 6) and writes bench/REPORT.md.
+#
+#   bash scripts/bench.sh          # the full run (about 10 minutes here)
+#   bash scripts/bench.sh quick    # few rounds, small trees: checks the plumbing
+#
+# Installs what it needs (scripts/install-deps.sh), builds into
+# $SYVA_BUILD_DIR (default build-bench/), measures on the host what needs no
+# BPF-LSM (host-path tagging, the containerd watcher's latency), boots the
+# test VM (test/vm/run-in-vm.sh) for everything with programs attached
+# (test/vm/guest/bench.sh), and assembles the report from the fragments each
+# benchmark wrote. Leaves no pins, cgroups or trees behind.
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+mode=${1:-full}
+[[ $mode == full || $mode == quick ]] || { echo "usage: bench.sh [quick]" >&2; exit 64; }
+build=${SYVA_BUILD_DIR:-$repo/build-bench}
+report=$repo/bench/REPORT.md
+say() { printf '\n==> %s\n' "$*" >&2; }
+
+say "dependencies"
+bash "$repo/scripts/install-deps.sh"
+
+say "building into $build"
+cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+# Only what the bench runs: every executable build/syva* goes into the VM.
+cmake --build "$build" -j "$(nproc)" --target syva syva-bench syva-bench-true syva-bench-containerd
+
+out=$build/bench-out
+rm -rf "$out"
+mkdir -p "$out/host"
+started=$(date -u '+%Y-%m-%d %H:%M UTC')
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+
+say "host: tagging 100,000 inodes"
+inodes=100000 containers=40
+[[ $mode == quick ]] && inodes=5000 containers=5
+tree=$(mktemp -d /tmp/syva-bench-tree.XXXXXX)
+"$build/syva-bench" tag --where host --out-dir "$out/host" --tree "$tree/tree" --inodes "$inodes" \
+	--pin /sys/fs/bpf/syva-bench-host --keep-tree no || echo "tag on host failed" >>"$out/host/failed.txt"
+rm -rf "$tree"
+
+say "host: /tasks/create to map write, real containerd"
+"$build/syva-bench-containerd" --out-dir "$out/host" --containers "$containers" ||
+	echo "containerd latency failed" >>"$out/host/failed.txt"
+
+say "VM: the kernel benchmarks"
+vm_rc=0
+"$repo/test/vm/run-in-vm.sh" --build-dir "$build" --mem 2048 --timeout 2400 -- /opt/syva/guest/bench.sh "$mode" ||
+	vm_rc=$?
+mkdir -p "$out/vm"
+cp -r "$build/vm/out/." "$out/vm/" 2>/dev/null || true
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# Leftovers would only come from a crash; the programs' own cleanup is the norm.
+for pin in /sys/fs/bpf/syva-bench-host /sys/fs/bpf/syva-bench-containerd; do
+	[[ ! -e $pin ]] || { echo "warning: removing leftover $pin" >&2; rm -rf "$pin"; }
+done
+
+say "writing $report"
+bash "$repo/bench/write-report.sh" "$out" "$report" "$mode" "$started" "$load_before" "$load_after" "$vm_rc"
+echo "bench: report in $report (raw data in $out)"
+[[ $vm_rc -eq 0 && ! -s $out/host/failed.txt ]]

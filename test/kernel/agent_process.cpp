@@ -1,0 +1,103 @@
+#include "kernel/agent_process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace syva::ktest {
+
+std::string syva_binary() {
+  return (std::filesystem::read_symlink("/proc/self/exe").parent_path() / "syva").string();
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+AgentProcess::AgentProcess(const std::vector<std::string>& args, const std::string& log, const char* selftest_fault)
+    : log_(log) {
+  const std::string bin = syva_binary();
+  std::vector<char*> argv{const_cast<char*>("syva")};
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_ = fork();
+  if (pid_ == 0) {
+    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    if (selftest_fault) setenv("SYVA_SELFTEST_FAULT", selftest_fault, 1);
+    execv(bin.c_str(), argv.data());
+    _exit(127);
+  }
+}
+
+AgentProcess::~AgentProcess() {
+  if (pid_ > 0) stop(SIGKILL);
+}
+
+bool AgentProcess::wait_for(const std::string& text, int seconds) {
+  for (int i = 0; i < seconds * 10; ++i) {
+    if (log().find(text) != std::string::npos) return true;
+    if (exited()) return log().find(text) != std::string::npos;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+bool AgentProcess::wait_exit(int seconds) {
+  for (int i = 0; i < seconds * 10; ++i) {
+    if (exited()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+bool AgentProcess::exited() {
+  if (pid_ <= 0) return true;
+  int status;
+  if (waitpid(pid_, &status, WNOHANG) == pid_) {
+    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    pid_ = -1;
+    return true;
+  }
+  return false;
+}
+
+int AgentProcess::stop(int sig) {
+  if (pid_ > 0) {
+    kill(pid_, sig);
+    int status;
+    waitpid(pid_, &status, 0);
+    exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    pid_ = -1;
+  }
+  return exit_code_;
+}
+
+bool AgentProcess::signal(int sig) const { return pid_ > 0 && kill(pid_, sig) == 0; }
+
+Run run(const std::string& cmd) {
+  Run r{-1, ""};
+  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+  if (!p) return r;
+  std::array<char, 4096> buf;
+  while (size_t n = fread(buf.data(), 1, buf.size(), p)) r.output.append(buf.data(), n);
+  int status = pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+}  // namespace syva::ktest

@@ -1,0 +1,47 @@
+// The real `syva` binary as a child process of a kernel test, its output in
+// a log file the test reads, plus running `syva status` and other commands.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace syva::ktest {
+
+// `syva` beside the test binary (both are in /opt/syva/bin in the VM).
+std::string syva_binary();
+std::string read_file(const std::string& path);
+
+class AgentProcess {
+ public:
+  // `selftest_fault`: set SYVA_SELFTEST_FAULT, to test the refusal.
+  AgentProcess(const std::vector<std::string>& args, const std::string& log, const char* selftest_fault = nullptr);
+  ~AgentProcess();  // SIGKILL if still running
+  AgentProcess(const AgentProcess&) = delete;
+  AgentProcess& operator=(const AgentProcess&) = delete;
+
+  // Waits for `text` in the log or for the agent to exit; true if seen.
+  bool wait_for(const std::string& text, int seconds = 60);
+  // Waits for the agent to exit; true if it did.
+  bool wait_exit(int seconds = 30);
+  bool exited();
+  // Sends `sig` and waits; returns the exit code (128 + signal if killed).
+  int stop(int sig);
+  bool signal(int sig) const;
+  std::string log() const { return read_file(log_); }
+
+ private:
+  std::string log_;
+  pid_t pid_ = -1;
+  int exit_code_ = -1;
+};
+
+struct Run {
+  int exit_code;
+  std::string output;  // stdout and stderr
+};
+// Runs `cmd` with /bin/sh.
+Run run(const std::string& cmd);
+
+}  // namespace syva::ktest

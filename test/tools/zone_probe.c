@@ -1,0 +1,67 @@
+// One cross-zone action, run inside a test container: the exit code is 0 on
+// success or the errno the kernel answered, so the test reads the kernel's
+// decision straight from `ctr task exec`. Static: the test image is only
+// busybox.
+//   zone-probe open PATH | kill PID | ptrace PID | connect SOCKET | listen SOCKET
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int unix_socket(const char* path, struct sockaddr_un* addr) {
+  memset(addr, 0, sizeof(*addr));
+  addr->sun_family = AF_UNIX;
+  strncpy(addr->sun_path, path, sizeof(addr->sun_path) - 1);
+  return socket(AF_UNIX, SOCK_STREAM, 0);
+}
+
+static int serve(const char* path) {
+  struct sockaddr_un addr;
+  int fd = unix_socket(path, &addr);
+  unlink(path);
+  if (fd < 0 || bind(fd, (struct sockaddr*)&addr, sizeof(addr)) != 0 || listen(fd, 16) != 0) return errno;
+  for (;;) {
+    int c = accept(fd, NULL, NULL);
+    if (c >= 0) close(c);
+  }
+}
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    fprintf(stderr, "usage: %s open PATH | kill PID | ptrace PID | connect SOCKET | listen SOCKET\n", argv[0]);
+    return 125;
+  }
+  const char* what = argv[1];
+  const char* arg = argv[2];
+  if (strcmp(what, "open") == 0) {
+    int fd = open(arg, O_RDONLY);
+    if (fd < 0) return errno;
+    close(fd);
+    return 0;
+  }
+  if (strcmp(what, "kill") == 0) return kill((pid_t)atoi(arg), 0) == 0 ? 0 : errno;
+  if (strcmp(what, "ptrace") == 0) {
+    pid_t pid = (pid_t)atoi(arg);
+    if (ptrace(PTRACE_ATTACH, pid, NULL, NULL) != 0) return errno;
+    waitpid(pid, NULL, __WALL);
+    ptrace(PTRACE_DETACH, pid, NULL, NULL);
+    return 0;
+  }
+  if (strcmp(what, "connect") == 0) {
+    struct sockaddr_un addr;
+    int fd = unix_socket(arg, &addr);
+    if (fd < 0 || connect(fd, (struct sockaddr*)&addr, sizeof(addr)) != 0) return errno;
+    close(fd);
+    return 0;
+  }
+  if (strcmp(what, "listen") == 0) return serve(arg);
+  fprintf(stderr, "unknown action %s\n", what);
+  return 125;
+}

@@ -1,0 +1,76 @@
+#!/bin/sh
+# In the VM: Syva's benchmarks that need BPF-LSM (scripts/bench.sh boots the
+# VM with this and writes bench/REPORT.md from what comes back). Every result
+# file goes to the host through emit-file.sh. Usage: bench.sh [quick]
+# ("quick": few rounds and a small tree, to check the plumbing).
+set -u
+mode=${1:-full}
+out=/tmp/syva-bench/out
+mkdir -p "$out"
+
+if [ "$mode" = quick ]; then
+	rounds=3 scale_rounds=3 inodes=5000 members=50 zones=1,100 runs=2 idle=2 rates=1000,0 secs=1
+else
+	rounds=21 scale_rounds=11 inodes=100000 members=1000 zones=1,100,10000 runs=5 idle=10 rates=1000,2000,5000,10000,20000,0 secs=3
+fi
+
+{
+	echo "kernel=$(uname -r)"
+	echo "lsm=$(cat /sys/kernel/security/lsm 2>/dev/null)"
+	echo "cpus=$(nproc)"
+	echo "cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+	echo "mem_mib=$(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo)"
+	echo "mode=$mode"
+} >"$out/guest.txt"
+
+rc=0
+# One benchmark; a failure is recorded and the others still run.
+step() {
+	name=$1
+	shift
+	echo "==> $name: $*"
+	t0=$(date +%s)
+	if ! "$@"; then
+		echo "!! $name failed"
+		echo "$name" >>"$out/failed.txt"
+		rc=1
+	fi
+	echo "<== $name: $(($(date +%s) - t0)) s"
+}
+
+step ops syva-bench ops --out-dir "$out" --rounds $rounds
+step scale syva-bench scale --out-dir "$out" --rounds $scale_rounds --inodes $inodes --members $members --zones $zones
+step tag syva-bench tag --out-dir "$out" --where vm --inodes $inodes --keep-tree no
+step agent syva-bench agent --out-dir "$out" --runs $runs --idle-seconds $idle
+
+# The event path needs the real agent running, with a file a zone owns.
+events() {
+	mkdir -p /srv/syva/database /srv/syva/monitoring
+	echo "customer records" >/srv/syva/database/customers.db
+	log=/tmp/syva-bench/agent-events.log
+	syva --policy-dir /opt/syva/policies --pin-path /sys/fs/bpf/syva-bench-agent \
+		--containerd-sock /run/syva-bench-no-containerd.sock >"$log" 2>&1 &
+	agent=$!
+	i=0
+	until grep -q "enforcing:" "$log"; do
+		i=$((i + 1))
+		if [ $i -gt 600 ] || ! kill -0 $agent 2>/dev/null; then
+			cat "$log"
+			return 1
+		fi
+		sleep 0.1
+	done
+	syva-bench events --out-dir "$out" --agent-pid $agent --log "$log" --rates $rates --seconds $secs
+	ev=$?
+	kill -TERM $agent
+	wait $agent
+	agent_rc=$?
+	grep -v "DENY" "$log" | tail -n 20 >"$out/agent-events-log-tail.txt"
+	[ $ev -eq 0 ] && [ $agent_rc -eq 0 ]
+}
+step events events
+
+for f in "$out"/*; do
+	sh /opt/syva/guest/emit-file.sh "$(basename "$f")" "$f"
+done
+exit $rc
