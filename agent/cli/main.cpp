@@ -13,10 +13,13 @@
 namespace {
 
 constexpr const char* kUsage = R"(Usage:
-  syva [--policy-dir DIR] [--containerd-sock PATH] [--pin-path PATH] [--log-level LEVEL]
+  syva [--policy-dir DIR] [--containerd-sock PATH] [--pin-path PATH] [--log-level LEVEL] [--persist]
       Run the agent: load the zone policies in DIR (one <zone>.toml each), load
       and pin the BPF-LSM programs, self-test, and enforce until SIGINT/SIGTERM.
       A change in DIR, or SIGHUP, reloads the policy (kept if invalid).
+      --persist: on SIGINT/SIGTERM leave the programs attached and the maps
+      pinned, as a crash would, for the next agent to adopt with no gap
+      (rolling updates); without it a stop detaches and removes the pins.
       Defaults: /etc/syva/policies, /run/containerd/containerd.sock,
       /sys/fs/bpf/syva, info.
   syva status [--pin-path PATH] [--json]
@@ -48,13 +51,14 @@ int main(int argc, char** argv) {
   syva::AgentOptions agent;
   bool json = false;
   std::string log_level = "info";
-  enum { kPolicyDir = 1, kSock, kPin, kLogLevel, kJson };
+  enum { kPolicyDir = 1, kSock, kPin, kLogLevel, kJson, kPersist };
   static const option longopts[] = {
       {"policy-dir", required_argument, nullptr, kPolicyDir},
       {"containerd-sock", required_argument, nullptr, kSock},
       {"pin-path", required_argument, nullptr, kPin},
       {"log-level", required_argument, nullptr, kLogLevel},
       {"json", no_argument, nullptr, kJson},
+      {"persist", no_argument, nullptr, kPersist},
       {"help", no_argument, nullptr, 'h'},
       {"version", no_argument, nullptr, 'V'},
       {nullptr, 0, nullptr, 0},
@@ -68,6 +72,7 @@ int main(int argc, char** argv) {
       case kPin: agent.pin_path = optarg; break;
       case kLogLevel: log_level = optarg; break;
       case kJson: json = true; break;
+      case kPersist: agent.persist = true; break;
       case 'h': fputs(kUsage, stdout); return 0;
       case 'V': printf("syva %s\n", SYVA_VERSION); return 0;
       default: return usage_error(("unknown or incomplete option '" + std::string(argv[optind - 1]) + "'").c_str());
@@ -75,6 +80,7 @@ int main(int argc, char** argv) {
   }
   if (optind < argc) return usage_error(("unexpected argument '" + std::string(argv[optind]) + "'").c_str());
 
+  if (status && agent.persist) return usage_error("--persist belongs to the agent");
   if (status) {
     auto report = syva::read_status(agent.pin_path);
     fputs((json ? syva::format_status_json(report) : syva::format_status_text(report)).c_str(), stdout);

@@ -213,7 +213,14 @@ int run_agent(const AgentOptions& options) {
   }
   close(sig_fd);
   watcher.stop();  // no map writes after this
-  spdlog::info("received {}, stopping: detaching programs and removing pins", strsignal(sig));
+  if (options.persist) {
+    enforcer->leave_pinned();
+    spdlog::info("received {}, stopping: programs stay attached and maps pinned at {} (--persist); the next agent "
+                 "adopts them",
+                 strsignal(sig), options.pin_path);
+  } else {
+    spdlog::info("received {}, stopping: detaching programs and removing pins", strsignal(sig));
+  }
   return kExitOk;
 }
 

@@ -9,6 +9,8 @@ struct AgentOptions {
   std::string policy_dir = "/etc/syva/policies";
   std::string pin_path = "/sys/fs/bpf/syva";
   std::string containerd_sock = "/run/containerd/containerd.sock";
+  // On SIGTERM/SIGINT leave enforcement pinned for the next agent.
+  bool persist = false;
 };
 
 // Exit codes, also documented in `syva --help`.

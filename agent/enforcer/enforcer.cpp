@@ -248,7 +248,12 @@ void Enforcer::unpin_all() {
 }
 
 Enforcer::~Enforcer() {
-  unpin_all();
+  if (leave_pinned_) {
+    for (auto* link : links_) bpf_link__destroy(link);  // the pinned links stay attached
+    links_.clear();
+  } else {
+    unpin_all();
+  }
   if (skel_) syva_bpf__destroy(skel_);
 }
 

@@ -44,8 +44,11 @@ class Enforcer {
   // removes incompatible ones, loads, pins maps. Programs are not attached
   // yet: the self-test comes first.
   explicit Enforcer(EnforcerOptions options);
-  // Detaches and removes every pin this agent owns.
+  // Detaches and removes every pin this agent owns, unless leave_pinned().
   ~Enforcer();
+  // On the way out, keep programs attached and maps pinned, as a crash
+  // would: the next agent adopts them with no gap (rolling updates).
+  void leave_pinned() { leave_pinned_ = true; }
   Enforcer(const Enforcer&) = delete;
   Enforcer& operator=(const Enforcer&) = delete;
 
@@ -106,6 +109,7 @@ class Enforcer {
   std::unique_ptr<PinLock> lock_;
   syva_bpf* skel_ = nullptr;
   std::vector<bpf_link*> links_;
+  bool leave_pinned_ = false;
   // [id - 1]; "" for a free id. Guarded by zones_mutex_: the watcher makes
   // zones (ensure_zone) while the main thread may apply a new policy.
   std::vector<std::string> zone_names_;

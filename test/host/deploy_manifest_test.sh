@@ -211,12 +211,16 @@ args = [str(a) for a in (c.get("args") or [])]
 entry = command[-1] if command else "syva"
 check(os.path.basename(entry) == "syva", f"the container runs syva (command {command or '[image ENTRYPOINT]'})")
 
-# Agent flags: each must be one `syva --help` documents, with a value.
+# Agent flags: each must be one `syva --help` documents, with a value, but
+# for the agent's switches.
+SWITCHES = {"--persist"}
 agent_opts, bad = {}, []
 i = 0
 while i < len(args):
     a = args[i]
-    if a.startswith("--") and "=" in a:
+    if a in SWITCHES:
+        agent_opts[a] = True
+    elif a.startswith("--") and "=" in a:
         k, v = a.split("=", 1)
         agent_opts[k] = v
     elif a.startswith("--") and i + 1 < len(args) and not args[i + 1].startswith("--"):
@@ -231,6 +235,9 @@ for flag in agent_opts:
           f"help lists {sorted(help_flags)}")
 for flag in ("--policy-dir", "--containerd-sock", "--pin-path"):
     check(flag in agent_opts, f"the agent is given {flag} explicitly")
+# A rolling update stops the old pod first: without --persist the node would
+# be unenforced until the new one is ready.
+check("--persist" in agent_opts, "the agent leaves enforcement pinned across rolling updates (--persist)")
 
 sc = c.get("securityContext") or {}
 caps = sc.get("capabilities") or {}

@@ -37,6 +37,9 @@ class Agent : public AgentProcess {
  public:
   Agent(const std::string& policy_dir, const std::string& log, const char* fault = nullptr)
       : AgentProcess({"--policy-dir", policy_dir, "--pin-path", kPin}, log, fault) {}
+  struct Persist {};
+  Agent(const std::string& policy_dir, const std::string& log, Persist)
+      : AgentProcess({"--policy-dir", policy_dir, "--pin-path", kPin, "--persist"}, log) {}
 };
 
 // A policy directory with zones "database" and "frontend"; database owns
@@ -144,6 +147,38 @@ TEST_CASE("agent: killed with SIGKILL, enforcement stays; a restart re-adopts th
   CHECK(run_in(&frontend, [&] { return open_file(secret); }).err == EPERM);  // membership kept
   CHECK(second.stop(SIGTERM) == 0);
   CHECK_FALSE(fs::exists(kPin));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("agent --persist: a stop leaves enforcement pinned for the next agent, which adopts it",
+          "[kernel][agent]") {
+  REQUIRE_BPF_LSM();
+  const std::string dir = kScratch + "/agent-policies";
+  const std::string secret = write_policies(dir);
+  const std::string log = kScratch + "/agent-persist.log";
+  fs::remove(log);
+  fs::remove(log + ".second");
+
+  Cgroup frontend("agent-persist-frontend", SYVA_ZONE_NONE);
+  {
+    Agent first(dir, log, Agent::Persist{});
+    REQUIRE(first.wait_for("enforcing:"));
+    zone_cgroup_via_pin(frontend.id(), 2);
+    CHECK(first.stop(SIGTERM) == 0);
+    CHECK(first.log().find("programs stay attached") != std::string::npos);
+  }
+  auto down = run(syva_binary() + " status --pin-path " + kPin);
+  CHECK(down.output.find("syva: ACTIVE") != std::string::npos);
+  CHECK(down.output.find("agent: not running") != std::string::npos);
+  CHECK(run_in(&frontend, [&] { return open_file(secret); }).err == EPERM);
+
+  Agent second(dir, log + ".second");  // without --persist: its stop cleans up
+  REQUIRE(second.wait_for("enforcing:"));
+  CHECK(second.log().find("re-adopted pinned state") != std::string::npos);
+  CHECK(run_in(&frontend, [&] { return open_file(secret); }).err == EPERM);
+  CHECK(second.stop(SIGTERM) == 0);
+  CHECK_FALSE(fs::exists(kPin));
+  CHECK(run_in(&frontend, [&] { return open_file(secret); }).err == 0);
   fs::remove_all(dir);
 }
 
