@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -37,7 +38,7 @@ const std::vector<std::pair<std::string, std::string>> kPhases = {
     {"starting", "process start to first log line (exec, loader, main)"},
     {"policy:", "policy loaded and compiled"},
     {"self-test passed", "programs loaded, maps pinned, self-test"},
-    {"enforcing:", "policy written, 7 hooks attached, watcher started"},
+    {"enforcing:", "policy written, programs attached, watcher started"},
 };
 
 struct Agent {

@@ -38,8 +38,8 @@ const char* config_label(Config c) {
   switch (c) {
     case Config::none: return "no program attached";
     case Config::unzoned: return "Syva attached, caller in no zone";
-    case Config::allowed: return "caller in zone A, target in zone A";
-    case Config::denied: return "caller in zone B, target in zone A (EPERM)";
+    case Config::allowed: return "caller's cgroup in zone A, target in zone A";
+    case Config::denied: return "caller's cgroup in zone B, target in zone A (EPERM)";
   }
   return "?";
 }
@@ -104,9 +104,8 @@ BenchWorld::BenchWorld(const std::string& pin_path, const std::string& scratch, 
   links_ = std::make_unique<ProgramLinks>(*enforcer_);
 
   parent_ = std::make_unique<BenchCgroup>("syva-bench");
-  u_ = std::make_unique<BenchCgroup>("syva-bench/u");
+  caller_ = std::make_unique<BenchCgroup>("syva-bench/caller");
   a_ = std::make_unique<BenchCgroup>("syva-bench/a");
-  b_ = std::make_unique<BenchCgroup>("syva-bench/b");
 
   targets_.file = scratch + "/owned-file";
   write_file(targets_.file, 64);
@@ -122,7 +121,7 @@ BenchWorld::BenchWorld(const std::string& pin_path, const std::string& scratch, 
   if (targets_.mmap_fd < 0) throw std::runtime_error("open " + mapped + " failed");
   targets_.kill_target = park_in(*a_);
   targets_.listen_fd = listen_in(*a_, targets_.socket_path);
-  u_->join();
+  caller_->join();
 }
 
 BenchWorld::~BenchWorld() {
@@ -140,9 +139,8 @@ BenchWorld::~BenchWorld() {
   close(targets_.mmap_fd);
   unlink(targets_.socket_path.c_str());
   links_.reset();
-  b_.reset();
   a_.reset();
-  u_.reset();
+  caller_.reset();
   parent_.reset();
   enforcer_.reset();  // unpins everything under the bench's pin path
 }
@@ -152,7 +150,9 @@ double BenchWorld::apply(size_t zones, const std::vector<syva_inode_key>& extra_
   const auto start = std::chrono::steady_clock::now();
   CompiledPolicy p;
   for (size_t i = 1; i <= zones; ++i) p.zone_names.push_back(fmt::format("z{:05}", i));
-  p.zone_values.assign(zones, syva_zone_policy{SYVA_ZONE_F_DEFINED, 0, 0, 0, 0, 0});
+  syva_zone_policy defined{};
+  defined.flags = SYVA_ZONE_F_DEFINED;
+  p.zone_values.assign(zones, defined);
   // Some allowed pairs so the pair map is not empty at scale; never A with
   // B, which must stay denied.
   for (uint32_t a = 3; a + 1 <= zones; a += 2) {
@@ -165,25 +165,24 @@ double BenchWorld::apply(size_t zones, const std::vector<syva_inode_key>& extra_
   enforcer_->apply_policy(p);
   enforcer_->set_member(a_->id(), kZoneA);
   have_b_ = zones >= 2;
-  if (have_b_)
-    enforcer_->set_member(b_->id(), kZoneB);
-  else
-    enforcer_->remove_member(b_->id());
+  enforcer_->remove_member(caller_->id());
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 void BenchWorld::set_config(Config c) {
   if (c == Config::denied && !have_b_) throw std::logic_error("denied needs two zones");
+  const bool was_attached = links_->attached();
   if (c == Config::none)
     links_->detach();
   else
     links_->attach();
   if (c == Config::allowed)
-    a_->join();
+    enforcer_->set_member(caller_->id(), kZoneA);
   else if (c == Config::denied)
-    b_->join();
+    enforcer_->set_member(caller_->id(), kZoneB);
   else
-    u_->join();
+    enforcer_->remove_member(caller_->id());
+  if (was_attached != links_->attached()) usleep(settle_ms_ * 1000);
   config_ = c;
 }
 

@@ -1,6 +1,10 @@
 // Everything the kernel benchmarks act in: the Enforcer (programs loaded,
-// maps pinned under the bench's own pin path), cgroups U (unzoned), A and B,
-// the objects zone A owns, and switching the caller between configurations.
+// maps pinned under the bench's own pin path), the caller's cgroup C, cgroup
+// A (zone A) holding the targets, the objects zone A owns, and switching the
+// configuration. The caller never moves: unzoned / allowed / denied differ
+// only by C's entry in zone_membership (absent, A, B), one map write, so
+// they can alternate every few milliseconds. Only "none" needs the programs
+// detached, which takes the kernel about a second under emulation.
 #pragma once
 
 #include <sys/types.h>
@@ -20,6 +24,7 @@ namespace syva::bench {
 
 enum class Config { none, unzoned, allowed, denied };
 inline constexpr std::array<Config, 4> kConfigs = {Config::none, Config::unzoned, Config::allowed, Config::denied};
+inline constexpr std::array<Config, 3> kAttachedConfigs = {Config::unzoned, Config::allowed, Config::denied};
 const char* config_name(Config c);
 // What the configuration means, for the report.
 const char* config_label(Config c);
@@ -37,12 +42,15 @@ class BenchWorld {
   BenchWorld& operator=(const BenchWorld&) = delete;
 
   // Writes `zones` zones (ids 1..zones; A=1, B=2), the bench's objects
-  // owned by A, `extra_inodes` spread round-robin over the zones, and the
-  // members A and B (B only when zones >= 2). Returns seconds taken.
+  // owned by A, `extra_inodes` spread round-robin over the zones, and
+  // cgroup A as a member of zone A. Returns seconds taken.
   double apply(size_t zones, const std::vector<syva_inode_key>& extra_inodes);
 
-  // Programs attached or not, caller's cgroup. Denied needs zone B.
+  // Programs attached or not, caller's zone. Denied needs zone B. A change
+  // of attachment is followed by `settle` of idle time so the kernel's
+  // deferred work (RCU callbacks, freeing the old trampoline) is not timed.
   void set_config(Config c);
+  void set_settle_ms(int ms) { settle_ms_ = ms; }
   Config config() const { return config_; }
 
   Enforcer& enforcer() { return *enforcer_; }
@@ -56,12 +64,13 @@ class BenchWorld {
  private:
   std::unique_ptr<Enforcer> enforcer_;
   std::unique_ptr<ProgramLinks> links_;
-  std::unique_ptr<BenchCgroup> parent_, u_, a_, b_;
+  std::unique_ptr<BenchCgroup> parent_, caller_, a_;
   std::vector<syva_inode_key> owned_;  // the bench's own objects, zone A
   OpTargets targets_;
   std::string scratch_;
   Config config_ = Config::none;
   bool have_b_ = false;
+  int settle_ms_ = 300;
 };
 
 // (dev, ino) as the BPF programs key inode_zone.

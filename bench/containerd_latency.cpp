@@ -139,8 +139,8 @@ int main(int argc, char** argv) {
     write(out_dir,
           fmt::format("One container at a time (`ctr run -d --label syva.dev/zone=frontend`, then removed), {} in "
                       "all; latency is the agent's own `latency_ms=`, from the event's containerd timestamp to the "
-                      "map write. With {} samples, p99 is close to the maximum.\n\n",
-                      n, latency.size()) +
+                      "map write.{}\n\n",
+                      n, latency.size() < 100 ? " With fewer than 100 samples, p99 is in effect the maximum." : "") +
               t.str(),
           fmt::format("/tasks/create to map write (host, real containerd)\tp50 {:.2f} ms, p99 {:.2f} ms\t(no target "
                       "in the issue)\treported\t{} containers, {} without a membership line\n",

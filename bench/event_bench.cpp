@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -141,6 +142,37 @@ int run_events(const Args& args) {
   LogCounter log(args.str("log", "/tmp/syva-bench/agent-events.log"));
   log.total();
 
+  // The generator is a child in the zoned cgroup: a zoned process may not
+  // leave its cgroup (the agent denies it), so the bench itself stays out.
+  auto generate_in_zone = [&](double rate, double& op_s, double& gen_s) -> size_t {
+    int p[2];
+    if (pipe(p) != 0) throw std::runtime_error("pipe failed");
+    const pid_t child = fork();
+    if (child == 0) {
+      close(p[0]);
+      double result[3] = {0, 0, 0};
+      try {
+        cgroup.join();
+        const auto t0 = Clock::now();
+        result[0] = static_cast<double>(generate(file, rate, seconds, result[1]));
+        result[2] = secs(Clock::now() - t0);
+      } catch (...) {
+        _exit(1);
+      }
+      _exit(write(p[1], result, sizeof(result)) == sizeof(result) ? 0 : 1);
+    }
+    close(p[1]);
+    double result[3] = {0, 0, 0};
+    const bool ok = read(p[0], result, sizeof(result)) == sizeof(result);
+    close(p[0]);
+    int status = 0;
+    waitpid(child, &status, 0);
+    if (!ok) throw std::runtime_error("the generator in the zoned cgroup failed");
+    op_s = result[1];
+    gen_s = result[2];
+    return static_cast<size_t>(result[0]);
+  };
+
   std::vector<Step> steps;
   auto run_step = [&](const std::string& label, double rate, bool stop_agent) {
     Step s;
@@ -149,14 +181,9 @@ int run_events(const Args& args) {
     const syva_counters before = read_counters(counters)[SYVA_HOOK_FILE_OPEN];
     const size_t logged_before = log.total();
     const double cpu_before = cpu_seconds(agent);
-    // A zoned caller may not signal the host's agent: signal from the root.
     if (stop_agent) kill(agent, SIGSTOP);
-    cgroup.join();
-    const auto t0 = Clock::now();
     double op_s = 0;
-    s.attempts = generate(file, rate, seconds, op_s);
-    s.gen_s = secs(Clock::now() - t0);
-    join_cgroup_root();
+    s.attempts = generate_in_zone(rate, op_s, s.gen_s);
     if (stop_agent) kill(agent, SIGCONT);
     const syva_counters mid = read_counters(counters)[SYVA_HOOK_FILE_OPEN];
     // The agent has caught up when its log stops growing for a second (the

@@ -59,27 +59,36 @@ int run_ops(const Args& args) {
   world.apply(2, {});
 
   AlternationOptions opt;
-  opt.rounds = args.num("rounds", 21);
-  opt.batch_ms = args.num("batch-ms", 25);
+  opt.rounds = args.num("rounds", 25);
+  opt.cycles = args.num("cycles", 5);
+  opt.batch_ms = args.num("batch-ms", 5);
   opt.ops = all_ops();
   opt.configs = {kConfigs.begin(), kConfigs.end()};
   const Samples s = alternate(world, opt);
 
   std::string md;
-  md += fmt::format("{} rounds; each sample is one timed batch (operations per batch:", opt.rounds);
+  md += fmt::format("{} rounds × {} batches per operation and configuration; a batch is timed as a whole "
+                    "(operations per batch:",
+                    opt.rounds, opt.cycles);
   for (const auto& [name, n] : s.batch) md += fmt::format(" {} {},", name, n);
   md.back() = ')';
-  md += fmt::format(". Ring-buffer drops while timing: {}. Attaching the 7 programs took {} (median of {}), "
-                    "detaching them {}.\n\n",
-                    s.dropped, duration_ns(summarize(s.attach_ms).median * 1e6), s.attach_ms.size(),
+  md += fmt::format(". Ring-buffer drops while timing: {}. Attaching the {} enforcing programs took {} (median of "
+                    "{}), detaching them {}.\n\n",
+                    s.dropped, Enforcer::enforcing_programs().size(), duration_ns(summarize(s.attach_ms).median * 1e6), s.attach_ms.size(),
                     duration_ns(summarize(s.detach_ms).median * 1e6));
   md += samples_table(s, opt.ops, opt.configs);
+  md += "\nThe zone decision alone: zoned against unzoned, both with the programs attached, interleaved every "
+        "few milliseconds (ratio of the rounds' medians):\n\n";
+  md += zone_cost_table(s, opt.ops);
   md += "\nOperations:\n\n";
   for (const auto& op : operations()) md += fmt::format("- `{}`: {}\n", op.name, op.label);
   md += "\nConfigurations:\n\n";
   for (Config c : kConfigs) md += fmt::format("- `{}`: {}\n", config_name(c), config_label(c));
   append_file(paths.out_dir + "/ops.md", md);
   append_file(paths.out_dir + "/ops.tsv", samples_tsv(s, "ops"));
+  std::string names;
+  for (const auto& n : Enforcer::enforcing_programs()) names += n + "\n";
+  append_file(paths.out_dir + "/programs.txt", names);
 
   std::string cost;
   try {
@@ -89,20 +98,41 @@ int run_ops(const Args& args) {
   }
   append_file(paths.out_dir + "/progcost.md", cost);
 
-  const Summary unzoned = ratio_vs_none(s, "open", Config::unzoned);
-  const Summary allowed = ratio_vs_none(s, "open", Config::allowed);
-  std::string targets;
-  targets += fmt::format("open+close overhead, unzoned\t{}\t≤ +3 %\t{}\tp10–p90 of round ratios {}–{}\n",
-                         overhead(unzoned.median), unzoned.median <= 1.03 ? "met" : "missed", overhead(unzoned.p10),
-                         overhead(unzoned.p90));
-  targets += fmt::format("open+close overhead, zoned allowed\t{}\t≤ +8 %\t{}\tp10–p90 of round ratios {}–{}\n",
-                         overhead(allowed.median), allowed.median <= 1.08 ? "met" : "missed", overhead(allowed.p10),
-                         overhead(allowed.p90));
-  append_file(paths.out_dir + "/targets.tsv", targets);
+  // The targets are about open()+close(): a pass of its own, with more and
+  // shorter rounds than the survey above. A target is met or missed only
+  // when the 95 % interval of the least-disturbed estimate (the rounds'
+  // minimums) says so; an interval that straddles it means this run cannot
+  // tell, and the report says so.
+  AlternationOptions focus;
+  focus.rounds = args.num("target-rounds", 60);
+  focus.cycles = args.num("cycles", 5);
+  focus.batch_ms = args.num("target-batch-ms", 2);
+  focus.ops = {"open"};
+  focus.configs = {kConfigs.begin(), kConfigs.end()};
+  const Samples t = alternate(world, focus);
+  append_file(paths.out_dir + "/open-targets.md",
+              fmt::format("{} rounds × {} batches of {} open()+close() per configuration.\n\n", focus.rounds,
+                          focus.cycles, t.batch.at("open")) +
+                  samples_table(t, focus.ops, focus.configs) + "\n" + zone_cost_table(t, focus.ops));
+  append_file(paths.out_dir + "/ops.tsv", samples_tsv(t, "open-targets"));
+  auto target_line = [&](const char* what, Config c, double limit) {
+    const auto by_min = round_ratios(t, "open", c, Config::none, true);
+    const auto by_median = round_ratios(t, "open", c);
+    const Interval ci = median_ci95(by_min), ci_med = median_ci95(by_median);
+    const char* status = ci.high <= limit ? "met" : ci.low > limit ? "missed" : "not resolved";
+    return fmt::format("{}\t{}\t≤ {}\t{}\tround minimums, 95 % CI {} to {}; round medians {} (CI {} to {}); {} "
+                       "rounds\n",
+                       what, overhead(summarize(by_min).median), overhead(limit), status, overhead(ci.low),
+                       overhead(ci.high), overhead(summarize(by_median).median), overhead(ci_med.low),
+                       overhead(ci_med.high), by_min.size());
+  };
+  append_file(paths.out_dir + "/targets.tsv", target_line("open+close overhead, unzoned (VM)", Config::unzoned, 1.03) +
+                                                 target_line("open+close overhead, zoned allowed (VM)", Config::allowed, 1.08));
 
   size_t wrong = 0;
-  for (const auto& [op, by_config] : s.unexpected)
-    for (const auto& [c, n] : by_config) wrong += n;
+  for (const Samples* x : {&s, &t})
+    for (const auto& [op, by_config] : x->unexpected)
+      for (const auto& [c, n] : by_config) wrong += n;
   if (wrong) fprintf(stderr, "syva-bench ops: %zu operations had an unexpected outcome\n", wrong);
   return wrong ? 1 : 0;
 }

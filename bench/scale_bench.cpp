@@ -72,12 +72,14 @@ int run_scale(const Args& args) {
   levels.push_back({"small policy (again)", 2, false});
 
   AlternationOptions opt;
-  opt.rounds = args.num("rounds", 11);
-  opt.batch_ms = args.num("batch-ms", 25);
+  opt.rounds = args.num("rounds", 21);
+  opt.cycles = args.num("cycles", 5);
+  opt.batch_ms = args.num("batch-ms", 5);
   opt.ops = {"open", "kill0"};
 
   Table t({"level", "zones", "inode_zone entries", "member cgroups", "policy write", "operation", "configuration",
-           "median / op", "p10–p90", "ratio vs none", "ratio p10–p90", "wrong outcomes"});
+           "median / op", "p10–p90", "ratio vs none (round medians)", "95 % CI", "ratio (round minimums)", "95 % CI",
+           "wrong outcomes"});
   std::string tsv;
   for (const auto& level : levels) {
     fprintf(stderr, "syva-bench scale: level %s\n", level.name.c_str());
@@ -101,15 +103,20 @@ int run_scale(const Args& args) {
     for (const auto& op : opt.ops) {
       for (Config c : opt.configs) {
         const Summary v = summarize(s.ns.at(op).at(c));
-        std::string r = "1 (base)", rr;
+        std::string r = "1 (base)", rr, m, mm;
         if (c != Config::none) {
-          const Summary x = ratio_vs_none(s, op, c);
-          r = ratio(x.median);
-          rr = ratio(x.p10) + "–" + ratio(x.p90);
+          const auto ratios = round_ratios(s, op, c);
+          const Interval ci = median_ci95(ratios);
+          r = ratio(summarize(ratios).median);
+          rr = ratio(ci.low) + "–" + ratio(ci.high);
+          const auto mins = round_ratios(s, op, c, Config::none, true);
+          const Interval mci = median_ci95(mins);
+          m = ratio(summarize(mins).median);
+          mm = ratio(mci.low) + "–" + ratio(mci.high);
         }
         t.row({level.name, std::to_string(level.zones), std::to_string((level.big ? keys.size() : 0) + 3),
                std::to_string(member_entries), duration_ns(write_s * 1e9), op, config_name(c), duration_ns(v.median),
-               duration_ns(v.p10) + "–" + duration_ns(v.p90), r, rr, std::to_string(s.unexpected.at(op).at(c))});
+               duration_ns(v.p10) + "–" + duration_ns(v.p90), r, rr, m, mm, std::to_string(s.unexpected.at(op).at(c))});
       }
     }
     tsv += samples_tsv(s, "scale:" + level.name);

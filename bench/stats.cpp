@@ -31,4 +31,16 @@ Summary summarize(std::vector<double> v) {
   return s;
 }
 
+Interval median_ci95(std::vector<double> v) {
+  Interval ci;
+  if (v.empty()) return ci;
+  std::sort(v.begin(), v.end());
+  const double n = v.size(), half = 0.98 * std::sqrt(n);
+  const long lo = std::max(0L, static_cast<long>(std::floor(n / 2 - half)));
+  const long hi = std::min(static_cast<long>(n) - 1, static_cast<long>(std::ceil(n / 2 + half)) - 1);
+  ci.low = v[lo];
+  ci.high = v[std::max(lo, hi)];
+  return ci;
+}
+
 }  // namespace syva::bench

@@ -17,4 +17,12 @@ struct Summary {
 double percentile(const std::vector<double>& sorted, double q);
 Summary summarize(std::vector<double> samples);
 
+// A distribution-free 95 % confidence interval for the median (binomial
+// order statistics): the ranks n/2 ± 0.98·sqrt(n), clamped. Wide when n is
+// small, which is the point: it says when the data cannot decide.
+struct Interval {
+  double low = 0, high = 0;
+};
+Interval median_ci95(std::vector<double> samples);
+
 }  // namespace syva::bench

@@ -75,7 +75,9 @@ int run_tag(const Args& args) {
     Enforcer enforcer(EnforcerOptions{paths.pin_path, false});
     CompiledPolicy p;
     p.zone_names = {"tagged"};
-    p.zone_values = {syva_zone_policy{SYVA_ZONE_F_DEFINED, 0, 0, 0, 0, 0}};
+    syva_zone_policy defined{};
+    defined.flags = SYVA_ZONE_F_DEFINED;
+    p.zone_values = {defined};
     for (const auto& k : keys) p.inodes.push_back({k, 1});
     auto t0 = std::chrono::steady_clock::now();
     enforcer.apply_policy(p);

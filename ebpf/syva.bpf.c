@@ -9,6 +9,7 @@
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "syva_decide.bpf.h"
@@ -48,15 +49,11 @@ static __always_inline int decide_file(enum syva_hook hook, struct file *file, _
 	return decide(hook, caller, cgroup, owner, &t);
 }
 
-static __always_inline int decide_task(enum syva_hook hook, struct task_struct *target,
-				       __u32 signal, __u32 aux)
+static __always_inline int decide_task(enum syva_hook hook, __u32 caller, __u64 cgroup,
+				       struct task_struct *target, __u32 signal, __u32 aux)
 {
-	__u64 cgroup = bpf_get_current_cgroup_id();
-	__u32 caller = zone_of_cgroup(cgroup);
 	struct syva_target t = { .signal = signal, .aux = aux };
 
-	if (caller == SYVA_ZONE_NONE)
-		return 0;
 	t.cgroup = task_cgroup_id(target);
 	t.pid = BPF_CORE_READ(target, tgid);
 	if (!t.cgroup) {
@@ -116,18 +113,230 @@ int BPF_PROG(syva_mmap_file, struct file *file, unsigned long reqprot, unsigned 
 SEC("lsm/ptrace_access_check")
 int BPF_PROG(syva_ptrace_access_check, struct task_struct *child, unsigned int mode, int ret)
 {
+	__u64 cgroup;
+	__u32 caller;
+	int denied;
+
 	if (ret)
 		return ret;
-	return decide_task(SYVA_HOOK_PTRACE, child, 0, mode);
+	cgroup = bpf_get_current_cgroup_id();
+	caller = zone_of_cgroup(cgroup);
+	if (caller == SYVA_ZONE_NONE)
+		return 0;
+	/* [syscalls] deny = ["ptrace"] forbids it even within the zone. */
+	denied = forbidden_op(SYVA_HOOK_PTRACE, SYVA_OP_PTRACE, caller, cgroup, mode);
+	if (denied)
+		return denied;
+	return decide_task(SYVA_HOOK_PTRACE, caller, cgroup, child, 0, mode);
 }
 
 SEC("lsm/task_kill")
 int BPF_PROG(syva_task_kill, struct task_struct *p, struct kernel_siginfo *info, int sig,
 	     const struct cred *cred, int ret)
 {
+	__u64 cgroup;
+	__u32 caller;
+
 	if (ret)
 		return ret;
-	return decide_task(SYVA_HOOK_TASK_KILL, p, sig, 0);
+	cgroup = bpf_get_current_cgroup_id();
+	caller = zone_of_cgroup(cgroup);
+	if (caller == SYVA_ZONE_NONE)
+		return 0;
+	return decide_task(SYVA_HOOK_TASK_KILL, caller, cgroup, p, sig, 0);
+}
+
+/* Marks the zone's workload (see `workload` in syva_maps.bpf.h). */
+SEC("lsm/bprm_committed_creds")
+int BPF_PROG(syva_bprm_committed_creds, struct linux_binprm *bprm)
+{
+	__u32 *mark;
+
+	if (zone_of_cgroup(bpf_get_current_cgroup_id()) == SYVA_ZONE_NONE)
+		return 0;
+	mark = bpf_task_storage_get(&workload, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (mark)
+		*mark = 1;
+	return 0;
+}
+
+SEC("lsm/task_alloc")
+int BPF_PROG(syva_task_alloc, struct task_struct *task, unsigned long clone_flags, int ret)
+{
+	__u32 *mark;
+
+	if (ret || zone_of_cgroup(bpf_get_current_cgroup_id()) == SYVA_ZONE_NONE)
+		return ret;
+	if (!bpf_task_storage_get(&workload, bpf_get_current_task_btf(), 0, 0))
+		return 0;
+	mark = bpf_task_storage_get(&workload, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (mark)
+		*mark = 1;
+	return 0;
+}
+
+/* [capabilities] allowed, for the zone's workload. Only checks of the
+ * task's own credentials are judged: the kernel also asks about another
+ * task's (the OOM killer does) or a borrowed credential (overlayfs copies
+ * up with its mounter's) from whatever task happens to run. Probes the
+ * kernel would not audit (CAP_OPT_NOAUDIT) are refused without an event, as
+ * the kernel would log none. */
+#define CAP_OPT_NOAUDIT 0x2
+SEC("lsm/capable")
+int BPF_PROG(syva_capable, const struct cred *cred, struct user_namespace *ns, int cap, unsigned int opts,
+	     int ret)
+{
+	struct syva_target t = { .aux = cap };
+	struct syva_zone_policy *policy;
+	__u64 cgroup;
+	__u32 caller;
+
+	if (ret)
+		return ret;
+	cgroup = bpf_get_current_cgroup_id();
+	caller = zone_of_cgroup(cgroup);
+	if (caller == SYVA_ZONE_NONE)
+		return 0;
+	if (cred != bpf_get_current_task_btf()->real_cred ||
+	    !bpf_task_storage_get(&workload, bpf_get_current_task_btf(), 0, 0))
+		return 0;
+	policy = zone_policy_of(caller);
+	if (!policy || !(policy->flags & SYVA_ZONE_F_CAPS) || cap < 0 || cap > 63 ||
+	    (policy->caps_allowed & (1ULL << cap))) {
+		count(SYVA_HOOK_CAPABLE, SYVA_ALLOW);
+		return 0;
+	}
+	if (opts & CAP_OPT_NOAUDIT)
+		return (policy->flags & SYVA_ZONE_F_AUDIT) ? 0 : -EPERM;
+	return refuse(SYVA_HOOK_CAPABLE, caller, cgroup, caller, &t);
+}
+
+/* [syscalls] deny: the gates the kernel really has for each syscall. */
+SEC("lsm/sb_mount")
+int BPF_PROG(syva_sb_mount, const char *dev_name, const struct path *path, const char *type,
+	     unsigned long flags, void *data, int ret)
+{
+	return ret ? ret : decide_op(SYVA_HOOK_SB_MOUNT, SYVA_OP_MOUNT, 0);
+}
+
+SEC("lsm/sb_umount")
+int BPF_PROG(syva_sb_umount, struct vfsmount *mnt, int flags, int ret)
+{
+	return ret ? ret : decide_op(SYVA_HOOK_SB_UMOUNT, SYVA_OP_UMOUNT, flags);
+}
+
+SEC("lsm/sb_pivotroot")
+int BPF_PROG(syva_sb_pivotroot, const struct path *old_path, const struct path *new_path, int ret)
+{
+	return ret ? ret : decide_op(SYVA_HOOK_SB_PIVOTROOT, SYVA_OP_PIVOT_ROOT, 0);
+}
+
+SEC("lsm/move_mount")
+int BPF_PROG(syva_move_mount, const struct path *from_path, const struct path *to_path, int ret)
+{
+	return ret ? ret : decide_op(SYVA_HOOK_MOVE_MOUNT, SYVA_OP_MOVE_MOUNT, 0);
+}
+
+SEC("lsm/path_chroot")
+int BPF_PROG(syva_path_chroot, const struct path *path, int ret)
+{
+	return ret ? ret : decide_op(SYVA_HOOK_PATH_CHROOT, SYVA_OP_CHROOT, 0);
+}
+
+SEC("lsm/bpf")
+int BPF_PROG(syva_bpf, int cmd, union bpf_attr *attr, unsigned int size, int ret)
+{
+	return ret ? ret : decide_op(SYVA_HOOK_BPF, SYVA_OP_BPF, cmd);
+}
+
+SEC("lsm/perf_event_open")
+int BPF_PROG(syva_perf_event_open, struct perf_event_attr *attr, int type, int ret)
+{
+	return ret ? ret : decide_op(SYVA_HOOK_PERF_EVENT_OPEN, SYVA_OP_PERF, type);
+}
+
+/* Module and kexec images reach the kernel as a buffer (init_module,
+ * kexec_load) or a file (finit_module, kexec_file_load); firmware and the
+ * rest share these hooks and are left alone. */
+SEC("lsm/kernel_load_data")
+int BPF_PROG(syva_kernel_load_data, enum kernel_load_data_id id, bool contents, int ret)
+{
+	if (ret)
+		return ret;
+	if (id == bpf_core_enum_value(enum kernel_load_data_id, LOADING_MODULE))
+		return decide_op(SYVA_HOOK_KERNEL_LOAD_DATA, SYVA_OP_MODULE, id);
+	if (id == bpf_core_enum_value(enum kernel_load_data_id, LOADING_KEXEC_IMAGE))
+		return decide_op(SYVA_HOOK_KERNEL_LOAD_DATA, SYVA_OP_KEXEC, id);
+	return 0;
+}
+
+SEC("lsm/kernel_read_file")
+int BPF_PROG(syva_kernel_read_file, struct file *file, enum kernel_read_file_id id, bool contents, int ret)
+{
+	if (ret)
+		return ret;
+	if (id == bpf_core_enum_value(enum kernel_read_file_id, READING_MODULE))
+		return decide_op(SYVA_HOOK_KERNEL_READ_FILE, SYVA_OP_MODULE, id);
+	if (id == bpf_core_enum_value(enum kernel_read_file_id, READING_KEXEC_IMAGE) ||
+	    id == bpf_core_enum_value(enum kernel_read_file_id, READING_KEXEC_INITRAMFS))
+		return decide_op(SYVA_HOOK_KERNEL_READ_FILE, SYVA_OP_KEXEC, id);
+	return 0;
+}
+
+/*
+ * Cgroup escape. Zone membership is by cgroup, so a zoned process that moves
+ * itself or another into any other cgroup (a child it made included) leaves
+ * its zone. Every move is a write to cgroup.procs, cgroup.threads or v1
+ * `tasks`, and the kernel checks write permission on that file's inode
+ * (inode_permission) both when such a file is opened or written and when
+ * clone3(CLONE_INTO_CGROUP) places a child: one gate for all three. Zoned
+ * processes may not pass it; the runtime (runc, outside any zone) moves
+ * processes into containers.
+ */
+#define MAY_WRITE 0x2
+#define CGROUP_SUPER_MAGIC 0x27e0eb
+#define CGROUP2_SUPER_MAGIC 0x63677270
+
+static __always_inline int is_cgroup_move_file(struct inode *inode)
+{
+	struct kernfs_node *kn = inode->i_private;
+	char name[16] = {};
+
+	if (!kn || bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(kn, name)) < 0)
+		return 0;
+	if (name[0] == 't')
+		return name[1] == 'a' && name[2] == 's' && name[3] == 'k' && name[4] == 's' && name[5] == 0;
+	/* "cgroup.procs", "cgroup.threads" */
+	if (name[0] != 'c' || name[1] != 'g' || name[2] != 'r' || name[3] != 'o' || name[4] != 'u' ||
+	    name[5] != 'p' || name[6] != '.')
+		return 0;
+	if (name[7] == 'p')
+		return name[8] == 'r' && name[9] == 'o' && name[10] == 'c' && name[11] == 's' && name[12] == 0;
+	return name[7] == 't' && name[8] == 'h' && name[9] == 'r' && name[10] == 'e' && name[11] == 'a' &&
+	       name[12] == 'd' && name[13] == 's' && name[14] == 0;
+}
+
+SEC("lsm/inode_permission")
+int BPF_PROG(syva_inode_permission, struct inode *inode, int mask, int ret)
+{
+	struct syva_target t = {};
+	unsigned long magic;
+	__u64 cgroup;
+	__u32 caller;
+
+	/* Every path walk passes here: reads and non-cgroup files leave at once. */
+	if (ret || !(mask & MAY_WRITE))
+		return ret;
+	magic = inode->i_sb->s_magic;
+	if (magic != CGROUP2_SUPER_MAGIC && magic != CGROUP_SUPER_MAGIC)
+		return 0;
+	cgroup = bpf_get_current_cgroup_id();
+	caller = zone_of_cgroup(cgroup);
+	if (caller == SYVA_ZONE_NONE || !is_cgroup_move_file(inode))
+		return 0;
+	t.dev = inode->i_sb->s_dev;
+	t.ino = inode->i_ino;
+	return refuse(SYVA_HOOK_CGROUP_MOVE, caller, cgroup, caller, &t);
 }
 
 SEC("lsm/unix_stream_connect")
@@ -172,4 +381,115 @@ int BPF_PROG(syva_selftest_probe, struct file *file, int ret)
 	st->dev = ik.dev;
 	st->ino = ik.ino;
 	return ret;
+}
+
+/*
+ * [network]: where a zoned process may send over IPv4/IPv6. host: the node's
+ * business, not restricted. isolated: loopback only. bridged: loopback and
+ * the zone's allowed_egress (longest prefix, then port). connect() is judged
+ * once per connection; sendmsg() only when it names a destination (sendto
+ * on an unconnected socket), so the data path of a connection costs one
+ * pointer test.
+ */
+#define AF_INET 2
+#define AF_INET6 10
+#define SYVA_NET_ISOLATED 0
+#define SYVA_NET_HOST 2
+
+/* Reads the destination into t (IPv4 as ::ffff:a.b.c.d); 0 if not IP. */
+static __always_inline int read_destination(struct sockaddr *address, struct syva_target *t)
+{
+	__u16 family = BPF_CORE_READ(address, sa_family);
+
+	if (family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)address;
+		__u32 ip = BPF_CORE_READ(sin, sin_addr.s_addr);
+
+		t->addr[10] = 0xff;
+		t->addr[11] = 0xff;
+		__builtin_memcpy(&t->addr[12], &ip, 4);
+		t->port = bpf_ntohs(BPF_CORE_READ(sin, sin_port));
+	} else if (family == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)address;
+
+		if (bpf_probe_read_kernel(t->addr, sizeof(t->addr), &sin6->sin6_addr))
+			return -1;
+		t->port = bpf_ntohs(BPF_CORE_READ(sin6, sin6_port));
+	} else {
+		return 0;
+	}
+	t->family = family;
+	return 1;
+}
+
+static __always_inline int is_loopback(const __u8 *a)
+{
+	int i, v4 = a[10] == 0xff && a[11] == 0xff;
+
+	for (i = 0; i < 10; i++)
+		if (a[i])
+			return 0;
+	if (v4)
+		return a[12] == 127;
+	if (a[10] || a[11] || a[12] || a[13] || a[14])
+		return 0;
+	return a[15] == 1; /* ::1 */
+}
+
+static __always_inline int egress_allowed(__u32 zone, const struct syva_target *t)
+{
+	struct syva_egress_key key = { .prefixlen = 32 + 128, .zone = zone };
+	struct syva_egress_ports *allowed;
+	int i;
+
+	__builtin_memcpy(key.addr, t->addr, sizeof(key.addr));
+	allowed = bpf_map_lookup_elem(&egress_rules, &key);
+	if (!allowed)
+		return 0;
+	if (allowed->any)
+		return 1;
+	for (i = 0; i < SYVA_EGRESS_PORTS; i++)
+		if (i < allowed->count && allowed->ports[i] == t->port)
+			return 1;
+	return 0;
+}
+
+static __always_inline int decide_egress(enum syva_hook hook, struct sockaddr *address)
+{
+	__u64 cgroup = bpf_get_current_cgroup_id();
+	__u32 caller = zone_of_cgroup(cgroup);
+	struct syva_zone_policy *policy;
+	struct syva_target t = {};
+	int ip;
+
+	if (caller == SYVA_ZONE_NONE || !address)
+		return 0;
+	ip = read_destination(address, &t);
+	if (ip == 0)
+		return 0;
+	if (ip < 0) {
+		count(hook, SYVA_ERROR);
+		return 0;
+	}
+	policy = zone_policy_of(caller);
+	if ((policy && policy->network_mode == SYVA_NET_HOST) || is_loopback(t.addr) ||
+	    (policy && policy->network_mode != SYVA_NET_ISOLATED && egress_allowed(caller, &t))) {
+		count(hook, SYVA_ALLOW);
+		return 0;
+	}
+	return refuse(hook, caller, cgroup, caller, &t);
+}
+
+SEC("lsm/socket_connect")
+int BPF_PROG(syva_socket_connect, struct socket *sock, struct sockaddr *address, int addrlen, int ret)
+{
+	return ret ? ret : decide_egress(SYVA_HOOK_SOCKET_CONNECT, address);
+}
+
+SEC("lsm/socket_sendmsg")
+int BPF_PROG(syva_socket_sendmsg, struct socket *sock, struct msghdr *msg, int size, int ret)
+{
+	if (ret)
+		return ret;
+	return decide_egress(SYVA_HOOK_SOCKET_SENDMSG, (struct sockaddr *)msg->msg_name);
 }

@@ -17,6 +17,8 @@
 #define SYVA_MAX_MEMBERS 65536
 #define SYVA_MAX_INODES 262144
 #define SYVA_MAX_SUPERBLOCKS 65536
+#define SYVA_MAX_EGRESS_RULES 16384
+#define SYVA_EGRESS_PORTS 16
 #define SYVA_MAX_PAIRS 65536
 #define SYVA_ZONE_NAME_LEN 64
 #define SYVA_EVENTS_BYTES (1u << 20)
@@ -30,8 +32,40 @@ enum syva_hook {
 	SYVA_HOOK_TASK_KILL = 4,
 	SYVA_HOOK_UNIX_CONNECT = 5,
 	SYVA_HOOK_UNIX_SEND = 6,
-	SYVA_HOOK_SELFTEST = 7, /* not an LSM hook: the startup self-test probe */
-	SYVA_HOOK_COUNT = 8,
+	/* [capabilities] allowed */
+	SYVA_HOOK_CAPABLE = 7,
+	/* [syscalls] deny */
+	SYVA_HOOK_SB_MOUNT = 8,
+	SYVA_HOOK_SB_UMOUNT = 9,
+	SYVA_HOOK_SB_PIVOTROOT = 10,
+	SYVA_HOOK_MOVE_MOUNT = 11,
+	SYVA_HOOK_PATH_CHROOT = 12,
+	SYVA_HOOK_BPF = 13,
+	SYVA_HOOK_PERF_EVENT_OPEN = 14,
+	SYVA_HOOK_KERNEL_LOAD_DATA = 15,
+	SYVA_HOOK_KERNEL_READ_FILE = 16,
+	/* cgroup escape: writes to cgroup.procs, cgroup.threads, tasks */
+	SYVA_HOOK_CGROUP_MOVE = 17,
+	/* [network] mode and allowed_egress: IPv4/IPv6 destinations */
+	SYVA_HOOK_SOCKET_CONNECT = 18,
+	SYVA_HOOK_SOCKET_SENDMSG = 19,
+	SYVA_HOOK_SELFTEST = 20, /* not an LSM hook: the startup self-test probe */
+	SYVA_HOOK_COUNT = 21,
+};
+
+/* [syscalls] deny, as bits of syva_zone_policy.denied_ops: one per group of
+ * syscalls that one kernel gate stops (policy/syscall_hooks.cpp maps names). */
+enum syva_op {
+	SYVA_OP_MOUNT = 0,      /* mount: sb_mount */
+	SYVA_OP_UMOUNT = 1,     /* umount, umount2: sb_umount */
+	SYVA_OP_PIVOT_ROOT = 2, /* pivot_root: sb_pivotroot */
+	SYVA_OP_MOVE_MOUNT = 3, /* move_mount: move_mount */
+	SYVA_OP_CHROOT = 4,     /* chroot: path_chroot */
+	SYVA_OP_BPF = 5,        /* bpf: bpf */
+	SYVA_OP_PERF = 6,       /* perf_event_open: perf_event_open */
+	SYVA_OP_MODULE = 7,     /* init_module, finit_module: kernel_load_data, kernel_read_file */
+	SYVA_OP_KEXEC = 8,      /* kexec_load, kexec_file_load: kernel_load_data, kernel_read_file */
+	SYVA_OP_PTRACE = 9,     /* ptrace: ptrace_access_check, even within the zone */
 };
 
 /* zone_membership: cgroup v2 id -> zone id */
@@ -51,6 +85,23 @@ struct syva_inode_key {
  * superblock of its own, so one entry owns every file in it. */
 typedef __u64 syva_superblock_dev;
 
+/* egress_rules key (an LPM trie): the zone, then the destination as an IPv6
+ * address (IPv4 as ::ffff:a.b.c.d); prefixlen counts the zone's 32 bits. */
+struct syva_egress_key {
+	__u32 prefixlen;
+	__u32 zone;
+	__u8 addr[16];
+};
+
+/* The destination ports a prefix allows. A trie answers with the longest
+ * match only, so the ports of every shorter rule of the zone that covers the
+ * prefix are folded in when the policy is compiled. */
+struct syva_egress_ports {
+	__u32 any; /* 1: every port */
+	__u32 count;
+	__u16 ports[SYVA_EGRESS_PORTS]; /* host order */
+};
+
 /* zone_allowed_comms key: an ordered pair; both orders are written. */
 struct syva_zone_pair {
 	__u32 a;
@@ -60,6 +111,8 @@ struct syva_zone_pair {
 /* zone_policy value. Fields beyond flags are carried for the later hooks
  * (capabilities, resources); the cross-zone hooks read only the maps above. */
 #define SYVA_ZONE_F_DEFINED (1u << 0) /* zone has a policy file */
+#define SYVA_ZONE_F_AUDIT (1u << 1)   /* would-deny is logged and counted; the operation proceeds */
+#define SYVA_ZONE_F_CAPS (1u << 2)    /* [capabilities] given: caps_allowed is enforced */
 struct syva_zone_policy {
 	__u32 flags;
 	__u32 network_mode; /* 0 isolated, 1 bridged, 2 host */
@@ -67,6 +120,7 @@ struct syva_zone_policy {
 	__u64 memory_limit;
 	__u32 cpu_shares;
 	__u32 pids_max;
+	__u64 denied_ops; /* bit n = enum syva_op n */
 };
 
 /* zone_names value: for `syva status` and the event log, read from the
@@ -83,6 +137,7 @@ struct syva_counters {
 	__u64 deny;
 	__u64 error;
 	__u64 dropped; /* deny events lost because the ring buffer was full */
+	__u64 audit;   /* would have denied, in a zone in audit mode */
 };
 
 /* selftest: one entry. User space names a tgid; the self-test program
@@ -111,6 +166,8 @@ struct syva_agent_state {
 	__u32 policy_rejected;   /* 1: the last change was invalid; the previous policy stays */
 	__u32 containerd;        /* enum syva_containerd_link */
 	char policy_error[SYVA_POLICY_ERROR_LEN]; /* why it was rejected */
+	__u64 limit_failures;    /* [resources] writes to member cgroups that failed */
+	char limit_error[SYVA_POLICY_ERROR_LEN]; /* the last one */
 };
 
 /* Deny event, one per denial, written to the `events` ring buffer. */
@@ -127,6 +184,11 @@ struct syva_event {
 	__u64 dev; /* file hooks, kernel dev_t encoding */
 	__u64 ino;
 	__u32 signal;    /* task_kill */
-	__u32 aux;       /* ptrace: mode; mmap: prot; others 0 */
+	__u32 aux;       /* ptrace: mode; mmap: prot; capable: capability; kernel_*: id */
+	__u32 flags;     /* SYVA_EVENT_F_* */
+	__u16 port;      /* socket hooks: destination port, host order */
+	__u16 family;    /* socket hooks: AF_INET or AF_INET6 */
+	__u8 addr[16];   /* socket hooks: destination, IPv4 as ::ffff:a.b.c.d */
 	char comm[16];
 };
+#define SYVA_EVENT_F_AUDIT (1u << 0) /* the operation went ahead: the caller's zone audits */

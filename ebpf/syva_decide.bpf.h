@@ -21,9 +21,12 @@ struct syva_target {
 	__u32 pid;
 	__u32 signal;
 	__u32 aux;
+	__u16 port;
+	__u16 family;
+	__u8 addr[16];
 };
 
-enum syva_outcome { SYVA_ALLOW, SYVA_DENY, SYVA_ERROR };
+enum syva_outcome { SYVA_ALLOW, SYVA_DENY, SYVA_ERROR, SYVA_AUDIT };
 
 static __always_inline struct syva_counters *hook_counters(enum syva_hook hook)
 {
@@ -42,8 +45,15 @@ static __always_inline void count(enum syva_hook hook, enum syva_outcome outcome
 		c->allow++;
 	else if (outcome == SYVA_DENY)
 		c->deny++;
+	else if (outcome == SYVA_AUDIT)
+		c->audit++;
 	else
 		c->error++;
+}
+
+static __always_inline struct syva_zone_policy *zone_policy_of(__u32 zone)
+{
+	return bpf_map_lookup_elem(&zone_policy, &zone);
 }
 
 static __always_inline __u32 zone_of_cgroup(__u64 cgroup_id)
@@ -108,7 +118,7 @@ static __always_inline int pair_allowed(__u32 a, __u32 b)
 /* A full ring buffer loses the event, never the decision: it is counted and
  * the hook returns at once. */
 static __always_inline void emit_deny(enum syva_hook hook, __u32 caller, __u64 caller_cgroup,
-				      __u32 target, const struct syva_target *t)
+				      __u32 target, const struct syva_target *t, __u32 flags)
 {
 	struct syva_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -133,8 +143,30 @@ static __always_inline void emit_deny(enum syva_hook hook, __u32 caller, __u64 c
 	e->ino = t->ino;
 	e->signal = t->signal;
 	e->aux = t->aux;
+	e->flags = flags;
+	e->port = t->port;
+	e->family = t->family;
+	__builtin_memcpy(e->addr, t->addr, sizeof(e->addr));
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	bpf_ringbuf_submit(e, 0);
+}
+
+/* The caller's zone said no. In a zone in audit mode the operation goes
+ * ahead, counted and reported as what would have been denied. Off the hot
+ * path: only denials read the zone's policy. */
+static __always_inline int refuse(enum syva_hook hook, __u32 caller, __u64 caller_cgroup, __u32 target,
+				  const struct syva_target *t)
+{
+	struct syva_zone_policy *policy = zone_policy_of(caller);
+
+	if (policy && (policy->flags & SYVA_ZONE_F_AUDIT)) {
+		count(hook, SYVA_AUDIT);
+		emit_deny(hook, caller, caller_cgroup, target, t, SYVA_EVENT_F_AUDIT);
+		return 0;
+	}
+	count(hook, SYVA_DENY);
+	emit_deny(hook, caller, caller_cgroup, target, t, 0);
+	return -EPERM;
 }
 
 /* caller and target are both known here; target may be SYVA_ZONE_NONE (the
@@ -146,7 +178,35 @@ static __always_inline int decide(enum syva_hook hook, __u32 caller, __u64 calle
 		count(hook, SYVA_ALLOW);
 		return 0;
 	}
-	count(hook, SYVA_DENY);
-	emit_deny(hook, caller, caller_cgroup, target, t);
-	return -EPERM;
+	return refuse(hook, caller, caller_cgroup, target, t);
+}
+
+/* [syscalls] deny: whether the caller's zone forbids operation `op`
+ * outright (then refused, counted and reported here). Allowed calls are
+ * counted by the caller: some hooks go on to decide more. */
+static __always_inline int forbidden_op(enum syva_hook hook, enum syva_op op, __u32 caller, __u64 cgroup,
+					__u32 aux)
+{
+	struct syva_zone_policy *policy = zone_policy_of(caller);
+	struct syva_target t = { .aux = aux };
+
+	if (!policy || !(policy->denied_ops & (1ULL << op)))
+		return 0;
+	return refuse(hook, caller, cgroup, caller, &t);
+}
+
+/* A hook that only [syscalls] deny governs. */
+static __always_inline int decide_op(enum syva_hook hook, enum syva_op op, __u32 aux)
+{
+	__u64 cgroup = bpf_get_current_cgroup_id();
+	__u32 caller = zone_of_cgroup(cgroup);
+	struct syva_zone_policy *policy;
+
+	if (caller == SYVA_ZONE_NONE)
+		return 0;
+	policy = zone_policy_of(caller);
+	if (policy && (policy->denied_ops & (1ULL << op)))
+		return forbidden_op(hook, op, caller, cgroup, aux);
+	count(hook, SYVA_ALLOW);
+	return 0;
 }

@@ -55,6 +55,14 @@ struct {
 } zone_allowed_comms SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, SYVA_MAX_EGRESS_RULES);
+	__type(key, struct syva_egress_key);
+	__type(value, struct syva_egress_ports);
+} egress_rules SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, SYVA_HOOK_COUNT);
 	__type(key, __u32);
@@ -72,6 +80,17 @@ struct {
 	__type(key, __u32);
 	__type(value, struct syva_selftest);
 } selftest SEC(".maps");
+
+/* Tasks that run a zone's workload: marked when a zoned task completes an
+ * execve, and inherited on fork. The runtime's own setup inside the
+ * container's cgroup (runc's init, before it execs the command, on start
+ * and on exec) is not the workload and is not held to [capabilities]. */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u32);
+} workload SEC(".maps");
 
 /* Not read by any program: pinned so that `syva status` can read it. */
 struct {

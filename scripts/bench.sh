@@ -33,7 +33,7 @@ started=$(date -u '+%Y-%m-%d %H:%M UTC')
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 say "host: tagging 100,000 inodes"
-inodes=100000 containers=40
+inodes=100000 containers=200
 [[ $mode == quick ]] && inodes=5000 containers=5
 tree=$(mktemp -d /tmp/syva-bench-tree.XXXXXX)
 "$build/syva-bench" tag --where host --out-dir "$out/host" --tree "$tree/tree" --inodes "$inodes" \

@@ -3,7 +3,7 @@
 # packages already present are skipped by apt itself.
 set -euo pipefail
 pkgs=(
-  build-essential cmake pkg-config clang llvm
+  build-essential cmake pkg-config clang llvm libclang-rt-14-dev
   libbpf-dev bpftool libelf-dev zlib1g-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libtomlplusplus-dev libfmt-dev libspdlog-dev catch2 nlohmann-json3-dev

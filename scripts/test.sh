@@ -63,6 +63,22 @@ else
 	failed=$((failed + 1))
 fi
 
+# ASan + UBSan unit tests and the libFuzzer targets (test/fuzz) in their own
+# build directory; each of its steps counts as one test.
+echo "=== fuzz and sanitize (clang, ASan + UBSan, libFuzzer)"
+SYVA_SANITIZE_BUILD_DIR="$build-sanitize" bash "$repo/scripts/fuzz-and-sanitize.sh" 2>&1 | tee "$logs/fuzz.log"
+rc=${PIPESTATUS[0]}
+line=$(grep -E '^fuzz-and-sanitize: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$logs/fuzz.log" | tail -n 1)
+if [[ $line =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped ]]; then
+	p=${BASH_REMATCH[1]} f=${BASH_REMATCH[2]} s=${BASH_REMATCH[3]}
+	((rc != 0 && f == 0)) && f=1
+else
+	echo "!!! fuzz-and-sanitize: no summary (exit $rc)"
+	p=0 f=1 s=0 broken=$((broken + 1))
+fi
+echo "--- fuzz: $p passed, $f failed, $s skipped"
+passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+
 echo "=== kernel (in a VM: Debian 6.1 kernel, lsm=lockdown,capability,bpf)"
 # overlay: the rootfs test mounts one, and containerd mounts one per container.
 # --containerd: containerd, runc and a busybox image for the container tests.

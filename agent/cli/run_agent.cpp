@@ -69,26 +69,23 @@ std::optional<CompiledPolicy> load_policy(const std::string& dir, std::string& e
 }
 
 void record_policy(Enforcer& enforcer, const std::string& rejected_because) {
-  syva_agent_state state = enforcer.state();
-  if (rejected_because.empty()) {
-    ++state.policy_generation;
-    state.policy_applied_at = static_cast<uint64_t>(time(nullptr));
-    state.policy_rejected = 0;
+  enforcer.update_state([&](syva_agent_state& state) {
     memset(state.policy_error, 0, sizeof(state.policy_error));
-  } else {
-    state.policy_rejected = 1;
-    memset(state.policy_error, 0, sizeof(state.policy_error));
-    rejected_because.copy(state.policy_error, sizeof(state.policy_error) - 1);
-  }
-  enforcer.set_state(state);
+    if (rejected_because.empty()) {
+      ++state.policy_generation;
+      state.policy_applied_at = static_cast<uint64_t>(time(nullptr));
+      state.policy_rejected = 0;
+    } else {
+      state.policy_rejected = 1;
+      rejected_because.copy(state.policy_error, sizeof(state.policy_error) - 1);
+    }
+  });
 }
 
 void record_containerd(Enforcer& enforcer, bool connected) {
-  syva_agent_state state = enforcer.state();
   const uint32_t link = connected ? SYVA_CONTAINERD_CONNECTED : SYVA_CONTAINERD_UNREACHABLE;
-  if (state.containerd == link) return;
-  state.containerd = link;
-  enforcer.set_state(state);
+  if (enforcer.state().containerd == link) return;
+  enforcer.update_state([&](syva_agent_state& state) { state.containerd = link; });
 }
 
 }  // namespace

@@ -51,6 +51,10 @@ void judge_health(StatusReport& r) {
     why.push_back("agent not running: the pinned programs still enforce, but membership is not kept up to date");
   else if (r.agent_state.containerd == SYVA_CONTAINERD_UNREACHABLE)
     why.push_back("containerd unreachable: new containers are not put in zones");
+  if (r.agent_state.limit_failures)
+    why.push_back(fmt::format("{} [resources] writes to member cgroups failed; last: {}", r.agent_state.limit_failures,
+                              std::string(r.agent_state.limit_error,
+                                          strnlen(r.agent_state.limit_error, sizeof(r.agent_state.limit_error)))));
   if (r.agent_state.policy_rejected)
     why.push_back(fmt::format("policy change rejected, the previous policy stays enforced: {}",
                               std::string(r.agent_state.policy_error,
@@ -139,8 +143,8 @@ std::string format_status_text(const StatusReport& r) {
   if (r.unknown_zone_members) out += fmt::format("  (unnamed zones): {} members\n", r.unknown_zone_members);
   out += "hooks:\n";
   for (const auto& h : r.hooks)
-    out += fmt::format("  {:<20} allow={} deny={} error={}\n", h.name + ":", h.counters.allow, h.counters.deny,
-                       h.counters.error);
+    out += fmt::format("  {:<20} allow={} deny={} error={}{}\n", h.name + ":", h.counters.allow, h.counters.deny,
+                       h.counters.error, h.counters.audit ? fmt::format(" audit={}", h.counters.audit) : "");
   out += fmt::format("dropped events: {}\n", r.dropped_events);
   for (const auto& p : r.problems) out += fmt::format("note: {}\n", p);
   return out;
@@ -163,7 +167,7 @@ std::string format_status_json(const StatusReport& r) {
   j["hooks"] = nlohmann::json::object();
   for (const auto& h : r.hooks)
     j["hooks"][h.name] = {{"allow", h.counters.allow}, {"deny", h.counters.deny}, {"error", h.counters.error},
-                          {"dropped", h.counters.dropped}};
+                          {"dropped", h.counters.dropped}, {"audit", h.counters.audit}};
   j["dropped_events"] = r.dropped_events;
   j["problems"] = r.problems;
   return j.dump(2) + "\n";

@@ -7,6 +7,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdarg>
 #include <cstring>
@@ -116,14 +117,18 @@ const std::vector<std::string>& Enforcer::map_names() {
   static const std::vector<std::string> names = {"zone_membership", "zone_policy", "zone_names",
                                                  "inode_zone",      "superblock_zone",    "zone_allowed_comms",
                                                  "counters",        "events",             "selftest",
-                                                 "agent_state"};
+                                                 "agent_state",     "workload",           "egress_rules"};
   return names;
 }
 
 const std::vector<std::string>& Enforcer::enforcing_programs() {
   static const std::vector<std::string> names = {
-      "syva_file_open",      "syva_bprm_check",          "syva_mmap_file",    "syva_ptrace_access_check",
-      "syva_task_kill",      "syva_unix_stream_connect", "syva_unix_may_send"};
+      "syva_file_open",      "syva_bprm_check",          "syva_mmap_file",        "syva_ptrace_access_check",
+      "syva_task_kill",      "syva_unix_stream_connect", "syva_unix_may_send",    "syva_capable",
+      "syva_sb_mount",       "syva_sb_umount",           "syva_sb_pivotroot",     "syva_move_mount",
+      "syva_path_chroot",    "syva_bpf",                 "syva_perf_event_open",  "syva_kernel_load_data",
+      "syva_kernel_read_file", "syva_inode_permission", "syva_bprm_committed_creds", "syva_task_alloc",
+      "syva_socket_connect", "syva_socket_sendmsg"};
   return names;
 }
 
@@ -282,9 +287,12 @@ syva_agent_state Enforcer::state() const {
   return s;
 }
 
-void Enforcer::set_state(const syva_agent_state& state) {
+void Enforcer::update_state(const std::function<void(syva_agent_state&)>& change) {
+  std::lock_guard lock(state_mutex_);
+  syva_agent_state s = state();
+  change(s);
   const uint32_t key = 0;
-  update(map_fd("agent_state"), key, state, "agent_state");
+  update(map_fd("agent_state"), key, s, "agent_state");
 }
 
 uint32_t Enforcer::zone_id(const std::string& name) const {
@@ -359,6 +367,20 @@ void Enforcer::apply_policy(const CompiledPolicy& compiled) {
   for (const auto& key : keys_of<syva_inode_key>(inodes_fd))
     if (!inodes.count({key.dev, key.ino})) bpf_map_delete_elem(inodes_fd, &key);
 
+  // Egress: destinations no longer allowed go first, then the new table.
+  const int egress_fd = map_fd("egress_rules");
+  std::vector<syva_egress_key> egress_keys;
+  for (auto [key, value] : compiled.egress) {
+    key.zone = kid[key.zone];
+    egress_keys.push_back(key);
+  }
+  auto same_key = [](const syva_egress_key& a, const syva_egress_key& b) { return memcmp(&a, &b, sizeof(a)) == 0; };
+  for (const auto& key : keys_of<syva_egress_key>(egress_fd))
+    if (std::none_of(egress_keys.begin(), egress_keys.end(), [&](const auto& k) { return same_key(k, key); }))
+      bpf_map_delete_elem(egress_fd, &key);
+  for (size_t i = 0; i < egress_keys.size(); ++i)
+    update(egress_fd, egress_keys[i], compiled.egress[i].second, "egress_rules");
+
   // 4. Widen last: newly allowed pairs.
   const uint8_t one = 1;
   for (const auto& [a, b] : pairs) update(pairs_fd, syva_zone_pair{a, b}, one, "zone_allowed_comms");
@@ -393,6 +415,7 @@ std::vector<syva_counters> read_counters(int counters_fd) {
       out[hook].deny += c.deny;
       out[hook].error += c.error;
       out[hook].dropped += c.dropped;
+      out[hook].audit += c.audit;
     }
   }
   return out;

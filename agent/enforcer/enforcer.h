@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -79,7 +80,9 @@ class Enforcer {
   std::map<uint32_t, std::string> zone_names() const;
   // What `syva status` reads besides the maps the programs use.
   syva_agent_state state() const;
-  void set_state(const syva_agent_state& state);
+  // Read-modify-write of agent_state; the main thread and the watcher both
+  // report into it.
+  void update_state(const std::function<void(syva_agent_state&)>& change);
   uint32_t zone_id(const std::string& name) const;  // 0 if unknown
   // The id of `name`, creating a zone with no policy file (and so no allowed
   // pairs) when the policy does not define it: a container that names an
@@ -114,6 +117,7 @@ class Enforcer {
   // zones (ensure_zone) while the main thread may apply a new policy.
   std::vector<std::string> zone_names_;
   mutable std::mutex zones_mutex_;
+  std::mutex state_mutex_;
 };
 
 // Reads per-CPU counters from a counters map fd.

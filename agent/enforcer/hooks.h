@@ -10,8 +10,12 @@
 namespace syva {
 
 inline constexpr std::array<std::string_view, SYVA_HOOK_COUNT> kHookNames = {
-    "file_open",           "bprm_check_security", "mmap_file",      "ptrace_access_check",
-    "task_kill",           "unix_stream_connect", "unix_may_send",  "selftest",
+    "file_open",        "bprm_check_security", "mmap_file",        "ptrace_access_check",
+    "task_kill",        "unix_stream_connect", "unix_may_send",    "capable",
+    "sb_mount",         "sb_umount",           "sb_pivotroot",     "move_mount",
+    "path_chroot",      "bpf",                 "perf_event_open",  "kernel_load_data",
+    "kernel_read_file", "inode_permission",    "socket_connect",   "socket_sendmsg",
+    "selftest",
 };
 
 // Hooks that enforce (the self-test probe is not one).

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "enforcer/hooks.h"
+#include "policy/capabilities.h"
 
 namespace syva {
 
@@ -28,9 +29,13 @@ std::string safe_comm(const char* comm, size_t size) {
 }  // namespace
 
 std::string format_deny(const syva_event& e, const ZoneNameLookup& zone_name) {
-  std::string line = fmt::format("DENY hook={} pid={} tgid={} comm={} caller_zone={} target_zone={}",
-                                 hook_name(e.hook), e.pid, e.tgid, safe_comm(e.comm, sizeof(e.comm)),
-                                 zone_label(e.caller_zone, zone_name), zone_label(e.target_zone, zone_name));
+  // AUDIT: the caller's zone is in audit mode and the operation went ahead.
+  std::string line = fmt::format("{} hook={} pid={} tgid={} comm={} caller_zone={}",
+                                 (e.flags & SYVA_EVENT_F_AUDIT) ? "AUDIT" : "DENY", hook_name(e.hook), e.pid, e.tgid,
+                                 safe_comm(e.comm, sizeof(e.comm)), zone_label(e.caller_zone, zone_name));
+  // Cross-zone hooks name the zone reached; the others are the caller's own
+  // zone's rules ([capabilities], [syscalls], cgroup moves).
+  if (e.hook <= SYVA_HOOK_UNIX_SEND) line += fmt::format(" target_zone={}", zone_label(e.target_zone, zone_name));
   switch (e.hook) {
     case SYVA_HOOK_FILE_OPEN:
     case SYVA_HOOK_BPRM_CHECK:
@@ -48,6 +53,27 @@ std::string format_deny(const syva_event& e, const ZoneNameLookup& zone_name) {
     case SYVA_HOOK_UNIX_CONNECT:
     case SYVA_HOOK_UNIX_SEND:
       line += fmt::format(" target_cgroup={}", e.target_cgroup);
+      break;
+    case SYVA_HOOK_CAPABLE: {
+      const std::string_view name = capability_name(static_cast<int>(e.aux));
+      line += name.empty() ? fmt::format(" capability={}", e.aux) : fmt::format(" capability={}", name);
+      break;
+    }
+    case SYVA_HOOK_SB_UMOUNT:
+      line += fmt::format(" flags={:#x}", e.aux);
+      break;
+    case SYVA_HOOK_BPF:
+      line += fmt::format(" cmd={}", e.aux);
+      break;
+    case SYVA_HOOK_PERF_EVENT_OPEN:
+      line += fmt::format(" type={}", e.aux);
+      break;
+    case SYVA_HOOK_KERNEL_LOAD_DATA:
+    case SYVA_HOOK_KERNEL_READ_FILE:
+      line += fmt::format(" id={}", e.aux);
+      break;
+    case SYVA_HOOK_CGROUP_MOVE:
+      line += fmt::format(" dev={}:{} ino={} (a cgroup move)", e.dev >> 20, e.dev & 0xfffff, e.ino);
       break;
     default:
       break;

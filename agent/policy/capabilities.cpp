@@ -23,6 +23,10 @@ constexpr std::array<std::string_view, 41> kCapabilities = {
 
 }  // namespace
 
+std::string_view capability_name(int number) {
+  return number >= 0 && static_cast<size_t>(number) < kCapabilities.size() ? kCapabilities[number] : "";
+}
+
 std::optional<int> capability_number(std::string_view name) {
   for (size_t i = 0; i < kCapabilities.size(); ++i)
     if (kCapabilities[i] == name) return static_cast<int>(i);

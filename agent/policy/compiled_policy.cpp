@@ -4,8 +4,11 @@
 #include <cstring>
 #include <set>
 
+#include <fmt/format.h>
+
 #include "policy/host_path_tagger.h"
 #include "policy/policy_loader.h"
+#include "policy/syscall_hooks.h"
 
 namespace syva {
 
@@ -20,7 +23,10 @@ CompiledPolicy compile_policy(const std::vector<ZonePolicy>& zones, size_t max_i
   for (const auto& z : zones) {
     out.zone_names.push_back(z.name);
     syva_zone_policy v{};
-    v.flags = SYVA_ZONE_F_DEFINED;
+    v.flags = SYVA_ZONE_F_DEFINED | (z.audit ? SYVA_ZONE_F_AUDIT : 0u) |
+              (z.capabilities_given ? SYVA_ZONE_F_CAPS : 0u);
+    for (const auto& name : z.syscalls_deny)
+      if (const SyscallHooks* s = find_syscall(name)) v.denied_ops |= uint64_t{1} << s->op;
     v.network_mode = static_cast<uint32_t>(z.network_mode);
     v.caps_allowed = z.capabilities_allowed;
     v.memory_limit = z.memory_limit.value_or(0);
@@ -42,6 +48,12 @@ CompiledPolicy compile_policy(const std::vector<ZonePolicy>& zones, size_t max_i
   }
 
   std::vector<std::string> problems;
+  for (const auto& z : zones) {
+    const std::string where = fmt::format("{}:{}: [network] allowed_egress", z.allowed_egress_pos.file,
+                                          z.allowed_egress_pos.line);
+    for (auto& entry : egress_entries(out.id_of(z.name), z.allowed_egress, where, problems))
+      out.egress.push_back(entry);
+  }
   out.inodes = tag_host_paths(zones, out, max_inodes, problems);
   if (!problems.empty()) throw PolicyError(std::move(problems));
   return out;

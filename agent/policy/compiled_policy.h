@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "policy/egress_table.h"
 #include "policy/zone_policy.h"
 #include "syva_abi.h"
 
@@ -17,6 +18,7 @@ struct CompiledPolicy {
   std::vector<syva_zone_policy> zone_values;    // [id - 1]
   std::vector<syva_zone_pair> pairs;            // both orders of every allowed pair
   std::vector<std::pair<syva_inode_key, uint32_t>> inodes;  // host_paths -> owner
+  std::vector<EgressEntry> egress;                           // allowed_egress, keyed by zone id
 
   // Zone ids are the 1-based positions in name order: stable for a given set
   // of zone names, and never 0 (SYVA_ZONE_NONE).

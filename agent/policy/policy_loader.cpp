@@ -128,8 +128,19 @@ class FileReader {
   std::vector<std::string>& problems_;
 };
 
+void read_zone(FileReader& r, const toml::table& t, ZonePolicy& z) {
+  r.only_keys(t, "zone", {"mode"});
+  if (auto mode = r.string(t, "zone", "mode")) {
+    if (mode->first == "audit")
+      z.audit = true;
+    else if (mode->first != "enforce")
+      r.problem(mode->second, "zone", "mode", fmt::format("'{}' is not one of enforce, audit", mode->first));
+  }
+}
+
 void read_capabilities(FileReader& r, const toml::table& t, ZonePolicy& z) {
   r.only_keys(t, "capabilities", {"allowed"});
+  z.capabilities_given = true;
   for (auto& [name, where] : r.strings(t, "capabilities", "allowed")) {
     if (auto n = capability_number(name)) {
       z.capabilities_allowed |= uint64_t{1} << *n;
@@ -172,6 +183,13 @@ void read_network(FileReader& r, const toml::table& t, ZonePolicy& z) {
       z.allowed_egress.push_back(*rule);
     else
       r.problem(where, "network", "allowed_egress", error);
+  }
+  if (const toml::node* n = t.get("allowed_egress")) {
+    z.allowed_egress_pos = {r.path(), static_cast<int>(n->source().begin.line)};
+    if (z.network_mode == NetworkMode::isolated && !z.allowed_egress.empty())
+      r.problem(n->source(), "network", "allowed_egress",
+                "the zone is isolated (mode = \"isolated\", the default) and so has no egress; set mode = "
+                "\"bridged\" to allow these destinations");
   }
 }
 
@@ -219,12 +237,13 @@ ZonePolicy parse_zone_policy(const std::string& path, std::vector<std::string>& 
 
   FileReader r(path, problems);
   for (auto&& [key, node] : root) {
-    static const std::initializer_list<std::string_view> sections = {"capabilities", "resources", "network",
-                                                                     "filesystem", "syscalls"};
+    static const std::initializer_list<std::string_view> sections = {"zone",       "capabilities", "resources",
+                                                                     "network",    "filesystem",   "syscalls"};
     if (std::find(sections.begin(), sections.end(), key.str()) == sections.end())
       problems.push_back(fmt::format("{}:{}: [{}]: unknown section (known: {})", path, key.source().begin.line,
                                      key.str(), fmt::join(sections, ", ")));
   }
+  if (auto t = r.section(root, "zone")) read_zone(r, *t, z);
   if (auto t = r.section(root, "capabilities")) read_capabilities(r, *t, z);
   if (auto t = r.section(root, "resources")) read_resources(r, *t, z);
   if (auto t = r.section(root, "network")) read_network(r, *t, z);

@@ -7,19 +7,19 @@ namespace syva {
 namespace {
 
 constexpr std::array<SyscallHooks, 13> kSyscalls = {{
-    {"mount", "sb_mount"},
-    {"umount", "sb_umount"},
-    {"umount2", "sb_umount"},
-    {"pivot_root", "sb_pivotroot"},
-    {"move_mount", "move_mount"},
-    {"chroot", "path_chroot"},
-    {"bpf", "bpf"},
-    {"perf_event_open", "perf_event_open"},
-    {"init_module", "kernel_load_data"},
-    {"finit_module", "kernel_read_file"},
-    {"kexec_load", "kernel_load_data"},
-    {"kexec_file_load", "kernel_read_file"},
-    {"ptrace", "ptrace_access_check"},
+    {"mount", SYVA_OP_MOUNT, "sb_mount"},
+    {"umount", SYVA_OP_UMOUNT, "sb_umount"},
+    {"umount2", SYVA_OP_UMOUNT, "sb_umount"},
+    {"pivot_root", SYVA_OP_PIVOT_ROOT, "sb_pivotroot"},
+    {"move_mount", SYVA_OP_MOVE_MOUNT, "move_mount"},
+    {"chroot", SYVA_OP_CHROOT, "path_chroot"},
+    {"bpf", SYVA_OP_BPF, "bpf"},
+    {"perf_event_open", SYVA_OP_PERF, "perf_event_open"},
+    {"init_module", SYVA_OP_MODULE, "kernel_load_data"},
+    {"finit_module", SYVA_OP_MODULE, "kernel_read_file"},
+    {"kexec_load", SYVA_OP_KEXEC, "kernel_load_data"},
+    {"kexec_file_load", SYVA_OP_KEXEC, "kernel_read_file"},
+    {"ptrace", SYVA_OP_PTRACE, "ptrace_access_check"},
 }};
 
 }  // namespace

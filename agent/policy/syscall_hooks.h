@@ -1,16 +1,20 @@
-// `[syscalls] deny`: the syscall names Syva can deny, each with the LSM
-// hook(s) that really gate it. A name with no hook cannot be enforced and is
-// a policy error, never silently ignored.
+// `[syscalls] deny`: the syscall names Syva can deny, each with the kernel
+// gate (LSM hook) that really stops it and the bit it sets in the zone's
+// denied_ops. A name with no gate cannot be enforced and is a policy error,
+// never silently ignored.
 #pragma once
 
 #include <span>
 #include <string_view>
 
+#include "syva_abi.h"
+
 namespace syva {
 
 struct SyscallHooks {
   std::string_view syscall;
-  std::string_view hooks;  // comma-separated LSM hook names
+  syva_op op;
+  std::string_view hooks;  // the LSM hooks that stop it, comma-separated
 };
 
 std::span<const SyscallHooks> supported_syscalls();

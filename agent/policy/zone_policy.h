@@ -27,6 +27,12 @@ struct ZonePolicy {
   std::string name;  // the file name without ".toml"
   std::string file;  // full path of the policy file
 
+  // `[zone] mode = "audit"`: would-deny decisions are logged and counted,
+  // and the operation proceeds.
+  bool audit = false;
+
+  // Enforced only when the file has a [capabilities] section.
+  bool capabilities_given = false;
   uint64_t capabilities_allowed = 0;  // bit n = capability n
   std::vector<std::string> capability_names;
 
@@ -37,6 +43,7 @@ struct ZonePolicy {
   NetworkMode network_mode = NetworkMode::isolated;
   std::vector<ZoneRef> allowed_zones;
   std::vector<EgressRule> allowed_egress;
+  SourcePos allowed_egress_pos;
 
   std::vector<std::string> writable_paths;
   std::vector<std::string> host_paths;

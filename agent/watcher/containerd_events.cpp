@@ -47,9 +47,16 @@ WatchEvent decode_event(const containerd::services::events::v1::Envelope& e) {
   WatchEvent out;
   out.ns = e.namespace_();
   out.topic = e.topic();
-  out.published = std::chrono::system_clock::time_point(
-      std::chrono::duration_cast<std::chrono::system_clock::duration>(
-          std::chrono::seconds(e.timestamp().seconds()) + std::chrono::nanoseconds(e.timestamp().nanos())));
+  // The stream is containerd's, but a timestamp nanoseconds cannot hold
+  // (past 2242, or negative) would overflow the conversion: such an event
+  // counts as published when it arrived.
+  constexpr int64_t kMaxSeconds = int64_t{1} << 33;
+  const auto& ts = e.timestamp();
+  if (ts.seconds() >= 0 && ts.seconds() < kMaxSeconds && ts.nanos() >= 0 && ts.nanos() < 1'000'000'000)
+    out.published = std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
+        std::chrono::seconds(ts.seconds()) + std::chrono::nanoseconds(ts.nanos())));
+  else
+    out.published = std::chrono::system_clock::now();
   if (e.topic() == kTaskCreate) {
     auto m = payload<containerd::events::TaskCreate>(e);
     out.kind = WatchEvent::Kind::task_created;

@@ -5,6 +5,7 @@
 #include "enforcer/kernel_ids.h"
 #include "watcher/backoff.h"
 #include "watcher/cgroup_path.h"
+#include "watcher/cgroup_limits.h"
 #include "watcher/rootfs_coverage.h"
 #include "watcher/zone_resolver.h"
 
@@ -128,6 +129,7 @@ void ContainerdWatcher::session(ContainerdClient& client) {
   // the stream, and replaying it is harmless (adds are idempotent, deletes
   // of an earlier task are recognised by pid).
   auto stream = client.subscribe(watched_topic_filters());
+  reconciles_at_connect_ = true;
   const auto counts = reconcile(client);
   {
     std::lock_guard lock(mutex_);
@@ -223,7 +225,10 @@ void ContainerdWatcher::on_event(ContainerdClient& client, const WatchEvent& eve
       if (!p) {
         table_.remove(event.ns, event.container_id, 0, "it no longer names a zone");
       } else if (p->zone != running->zone) {
-        if (auto m = member_for(*p, event.ns, event.container_id, running->pid)) table_.add(*m, std::nullopt);
+        if (auto m = member_for(*p, event.ns, event.container_id, running->pid)) {
+          table_.add(*m, std::nullopt);
+          apply_zone_limits(*m);
+        }
       }
       return;
     }
@@ -248,6 +253,7 @@ void ContainerdWatcher::on_event(ContainerdClient& client, const WatchEvent& eve
         auto m = member_for(*it->second, event.ns, event.container_id, event.pid);
         if (!m) return;
         table_.add(*m, std::chrono::system_clock::now() - event.published);
+        apply_zone_limits(*m);
       } catch (const std::exception& e) {
         spdlog::error("container {} in namespace {}: NOT ENFORCED: {}", event.container_id, event.ns, e.what());
       }
@@ -262,6 +268,23 @@ void ContainerdWatcher::on_event(ContainerdClient& client, const WatchEvent& eve
       return;
     case WatchEvent::Kind::ignored:
       return;
+  }
+}
+
+void ContainerdWatcher::apply_zone_limits(const Member& m) {
+  const syva_zone_policy policy = sink_.zone_policy(m.zone_id);
+  const auto writes = limit_writes(policy);
+  if (writes.empty()) return;
+  const auto failures = apply_limits(cgroup2_mount_ + m.cgroup_path, policy);
+  for (const auto& why : failures) {
+    spdlog::error("resources: container {} in namespace {} (zone {}): NOT APPLIED: {}", m.container_id, m.ns, m.zone,
+                  why);
+    sink_.limits_failed(why);
+  }
+  if (failures.empty()) {
+    std::string applied;
+    for (const auto& [file, value] : writes) applied += fmt::format(" {}={}", file, value);
+    spdlog::info("resources: container={} namespace={} zone={}{}", m.container_id, m.ns, m.zone, applied);
   }
 }
 
@@ -295,6 +318,12 @@ ReconcileCounts ContainerdWatcher::reconcile(ContainerdClient& client) {
   // before this point and the map stays as it was.
   const auto counts = table_.reconcile(running);
   placements_ = std::move(placements);
+  // At a connection's first reconcile (agent start, containerd back) the
+  // running containers may have joined while no agent watched.
+  if (reconciles_at_connect_) {
+    for (const auto& m : running) apply_zone_limits(m);
+    reconciles_at_connect_ = false;
+  }
   std::lock_guard lock(mutex_);
   ++reconciles_;
   return counts;

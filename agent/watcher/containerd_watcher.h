@@ -75,6 +75,9 @@ class ContainerdWatcher {
   std::optional<Member> member_for(const ZoneResolution& zone, const std::string& ns, const std::string& id,
                                    uint32_t pid);
   void set_link(Link link, const std::string& detail);
+  // [resources] of the member's zone onto its cgroup; failures are logged
+  // and reported to the sink.
+  void apply_zone_limits(const Member& m);
   bool wait_or_stop(std::chrono::milliseconds delay);
 
   WatcherOptions options_;
@@ -93,6 +96,7 @@ class ContainerdWatcher {
   unsigned reconciles_ = 0;
   std::thread thread_;
 
+  bool reconciles_at_connect_ = false;
   Link link_ = Link::never;
   std::atomic<bool> connected_{false};
   bool told_unreachable_ = false;

@@ -2,6 +2,8 @@
 
 #include <bpf/bpf.h>
 
+#include <cstring>
+
 namespace syva {
 
 ZoneSlot EnforcerSink::zone_for(const std::string& zone) {
@@ -46,6 +48,20 @@ void EnforcerSink::remove_superblock_owner(uint64_t dev) {
 std::map<uint64_t, uint32_t> EnforcerSink::superblock_owners() {
   std::lock_guard lock(mutex_);
   return enforcer_.superblock_owners();
+}
+
+syva_zone_policy EnforcerSink::zone_policy(uint32_t zone_id) {
+  syva_zone_policy policy{};
+  bpf_map_lookup_elem(enforcer_.map_fd("zone_policy"), &zone_id, &policy);
+  return policy;
+}
+
+void EnforcerSink::limits_failed(const std::string& why) {
+  enforcer_.update_state([&](syva_agent_state& s) {
+    ++s.limit_failures;
+    memset(s.limit_error, 0, sizeof(s.limit_error));
+    why.copy(s.limit_error, sizeof(s.limit_error) - 1);
+  });
 }
 
 }  // namespace syva

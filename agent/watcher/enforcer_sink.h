@@ -21,6 +21,8 @@ class EnforcerSink : public MembershipSink {
   void set_superblock_owner(uint64_t dev, uint32_t zone_id) override;
   void remove_superblock_owner(uint64_t dev) override;
   std::map<uint64_t, uint32_t> superblock_owners() override;
+  syva_zone_policy zone_policy(uint32_t zone_id) override;
+  void limits_failed(const std::string& why) override;
 
  private:
   Enforcer& enforcer_;

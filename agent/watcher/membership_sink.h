@@ -7,6 +7,8 @@
 #include <map>
 #include <string>
 
+#include "syva_abi.h"
+
 namespace syva {
 
 struct ZoneSlot {
@@ -26,6 +28,10 @@ class MembershipSink {
   virtual void set_superblock_owner(uint64_t dev, uint32_t zone_id) = 0;
   virtual void remove_superblock_owner(uint64_t dev) = 0;
   virtual std::map<uint64_t, uint32_t> superblock_owners() = 0;
+  // The zone's rules as the kernel holds them ([resources] among them).
+  virtual syva_zone_policy zone_policy(uint32_t /*zone_id*/) { return {}; }
+  // A [resources] write that failed, for `syva status`.
+  virtual void limits_failed(const std::string& /*why*/) {}
 };
 
 }  // namespace syva

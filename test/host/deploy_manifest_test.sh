@@ -84,7 +84,7 @@ CAPS = {"BPF", "PERFMON", "SYS_ADMIN", "SYS_PTRACE"}
 BASE_IMAGE_PACKAGES = {"libc6", "libgcc-s1", "libstdc++6"}
 # install-deps.sh packages that are for testing and the VM demo, not building.
 NOT_FOR_BUILDING = {"qemu-system-x86", "busybox-static", "cpio", "containerd", "runc",
-                    "python3", "python3-yaml"}
+                    "python3", "python3-yaml", "libclang-rt-14-dev"}
 
 
 def policy_files():

@@ -119,6 +119,8 @@ class ObservedSink : public syva::MembershipSink {
   void set_superblock_owner(uint64_t dev, uint32_t zone) override { real_.set_superblock_owner(dev, zone); }
   void remove_superblock_owner(uint64_t dev) override { real_.remove_superblock_owner(dev); }
   Map superblock_owners() override { return real_.superblock_owners(); }
+  syva_zone_policy zone_policy(uint32_t zone) override { return real_.zone_policy(zone); }
+  void limits_failed(const std::string& why) override { real_.limits_failed(why); }
   void set_member(uint64_t cgroup, uint32_t zone) override {
     real_.set_member(cgroup, zone);
     Write w{cgroup, zone, "", {}};
@@ -168,7 +170,7 @@ std::string pin_path(const std::string& tag) { return fmt::format("/sys/fs/bpf/s
 syva::CompiledPolicy test_policy(const std::string& dir) {
   fs::create_directories(dir);
   std::ofstream(dir + "/frontend.toml");
-  std::ofstream(dir + "/database.toml");
+  std::ofstream(dir + "/database.toml") << "[resources]\npids_max = 64\n";
   return syva::compile_policy(syva::load_policy_dir(dir));
 }
 
@@ -291,6 +293,18 @@ TEST_CASE("zoned containers enter the pinned map before their command runs and l
   }
   // After start, the command runs in that same cgroup.
   CHECK(read_file(fmt::format("/proc/{}/comm", cd.task_pid(a, "front"))) == "sleep\n");
+
+  // [resources]: database's pids.max lands on its container's cgroup where
+  // the pids controller serves cgroup2; where it does not (this hybrid host
+  // keeps controllers on v1), the failure is logged and counted for status.
+  const std::string controllers = read_file(cg2 + "/cgroup.controllers");
+  if (controllers.find("pids") != std::string::npos) {
+    CHECK(read_file(cd.cgroup_dir(b, "db") + "/pids.max") == "64\n");
+    CHECK(logs.count({"resources: container=db", "pids.max=64"}) == 1);
+  } else {
+    CHECK(logs.count({"resources: container db", "NOT APPLIED", "pids.max = 64"}) == 1);
+    CHECK(enforcer.state().limit_failures >= 1);
+  }
 
   // Each overlay rootfs is owned whole by its container's zone, keyed by the
   // superblock device the kernel programs read.

@@ -73,7 +73,9 @@ TEST_CASE("containers: frontend is denied the database container's files, proces
   fs::create_directories(dir + "/policies");
   fs::create_directories(dir + "/shared");
   // database and monitoring list each other; frontend lists nobody.
-  std::ofstream(dir + "/policies/database.toml") << "[network]\nallowed_zones = [\"monitoring\"]\n";
+  std::ofstream(dir + "/policies/database.toml")
+      << "[network]\nallowed_zones = [\"monitoring\"]\n"
+      << "[resources]\ncpu_shares = 512\nmemory_limit = 67108864\npids_max = 64\n";
   std::ofstream(dir + "/policies/monitoring.toml") << "[network]\nallowed_zones = [\"database\"]\n";
   std::ofstream(dir + "/policies/frontend.toml") << "[network]\nmode = \"bridged\"\n";
 
@@ -112,6 +114,16 @@ TEST_CASE("containers: frontend is denied the database container's files, proces
   CHECK(c.probe("mon", "open", db_file) == 0);
   CHECK(c.probe("mon", "kill", db_pid) == 0);
   CHECK(c.probe("mon", "connect", "/shared/db.sock") == 0);
+
+  // [resources] landed on the database containers' cgroups as cgroup v2
+  // values (cpu.weight from shares as runc converts them).
+  for (const char* id : {"db", "db2"}) {
+    INFO(id);
+    CHECK(read_file(cd.cgroup_dir(ns, id) + "/cpu.weight") == "20\n");
+    CHECK(read_file(cd.cgroup_dir(ns, id) + "/memory.max") == "67108864\n");
+    CHECK(read_file(cd.cgroup_dir(ns, id) + "/pids.max") == "64\n");
+  }
+  CHECK(read_file(cd.cgroup_dir(ns, "web") + "/pids.max") == "max\n");  // frontend sets none
 
   // The node itself is not a zone and is not enforced.
   CHECK(std::ifstream(db_file).good());

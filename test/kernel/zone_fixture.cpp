@@ -87,6 +87,16 @@ void apply_policy(bool alpha_beta_allowed, const std::vector<std::pair<std::stri
   enforcer().apply_policy(p);
 }
 
+void apply_zone_rules(syva_zone_policy alpha, syva_zone_policy beta, const std::vector<EgressEntry>& egress) {
+  CompiledPolicy p;
+  p.egress = egress;
+  p.zone_names = {"alpha", "beta"};
+  alpha.flags |= SYVA_ZONE_F_DEFINED;
+  beta.flags |= SYVA_ZONE_F_DEFINED;
+  p.zone_values = {alpha, beta};
+  enforcer().apply_policy(p);
+}
+
 std::string scratch_file(const std::string& name, const std::string& content) {
   const std::string path = kScratch + "/" + name;
   std::ofstream(path, std::ios::trunc) << content;

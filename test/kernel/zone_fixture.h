@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "enforcer/enforcer.h"
+#include "policy/egress_table.h"
 #include "support/skip.h"
 #include "syva_abi.h"
 
@@ -45,6 +46,10 @@ class Cgroup {
 // Writes zones alpha (1) and beta (2), optionally the allowed pair, and
 // which files each owns.
 void apply_policy(bool alpha_beta_allowed, const std::vector<std::pair<std::string, uint32_t>>& owned_files = {});
+// Zones alpha and beta with these rules of their own (flags, capabilities,
+// denied operations); SYVA_ZONE_F_DEFINED is added. No pairs, no files.
+void apply_zone_rules(syva_zone_policy alpha, syva_zone_policy beta = {},
+                      const std::vector<EgressEntry>& egress = {});
 
 // A file under kScratch with `content`, returned as its path.
 std::string scratch_file(const std::string& name, const std::string& content = "syva");

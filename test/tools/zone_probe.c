@@ -3,6 +3,7 @@
 // decision straight from `ctr task exec`. Static: the test image is only
 // busybox.
 //   zone-probe open PATH | kill PID | ptrace PID | connect SOCKET | listen SOCKET
+//              | sethostname | chown PATH | fork ACTION [ARG]
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -33,13 +34,20 @@ static int serve(const char* path) {
   }
 }
 
-int main(int argc, char** argv) {
-  if (argc != 3) {
-    fprintf(stderr, "usage: %s open PATH | kill PID | ptrace PID | connect SOCKET | listen SOCKET\n", argv[0]);
-    return 125;
-  }
-  const char* what = argv[1];
-  const char* arg = argv[2];
+static int act(const char* what, const char* arg);
+
+// Runs the action in a forked child: the workload's children are held to
+// the zone's rules as the workload is.
+static int in_child(const char* what, const char* arg) {
+  pid_t pid = fork();
+  if (pid < 0) return errno;
+  if (pid == 0) _exit(act(what, arg));
+  int status = 0;
+  if (waitpid(pid, &status, 0) < 0) return errno;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 126;
+}
+
+static int act(const char* what, const char* arg) {
   if (strcmp(what, "open") == 0) {
     int fd = open(arg, O_RDONLY);
     if (fd < 0) return errno;
@@ -62,6 +70,27 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (strcmp(what, "listen") == 0) return serve(arg);
+  if (strcmp(what, "sethostname") == 0) {  // CAP_SYS_ADMIN; sets the name it has
+    char name[65] = {0};
+    if (gethostname(name, sizeof(name) - 1) != 0) return errno;
+    return sethostname(name, strlen(name)) == 0 ? 0 : errno;
+  }
+  if (strcmp(what, "chown") == 0) {  // CAP_CHOWN; gives the file back to root
+    if (chown(arg, 1, 1) != 0) return errno;
+    return chown(arg, 0, 0) == 0 ? 0 : errno;
+  }
   fprintf(stderr, "unknown action %s\n", what);
   return 125;
+}
+
+int main(int argc, char** argv) {
+  if (argc < 2 || argc > 4) {
+    fprintf(stderr,
+            "usage: %s open PATH | kill PID | ptrace PID | connect SOCKET | listen SOCKET | sethostname | "
+            "chown PATH | fork ACTION [ARG]\n",
+            argv[0]);
+    return 125;
+  }
+  if (strcmp(argv[1], "fork") == 0) return argc > 2 ? in_child(argv[2], argc > 3 ? argv[3] : "") : 125;
+  return act(argv[1], argc > 2 ? argv[2] : "");
 }

@@ -5,6 +5,8 @@
 
 #include "enforcer/kernel_ids.h"
 #include "policy/compiled_policy.h"
+#include "policy/egress_rule.h"
+#include "policy/egress_table.h"
 #include "policy/policy_loader.h"
 #include "unit/policy_test_util.h"
 
@@ -77,4 +79,77 @@ TEST_CASE("host path tagging refuses conflicts and stops at its limit", "[compil
   CHECK_THROWS_WITH(compile_policy(load_policy_dir(dir.path())),
                     Catch::Contains("b.toml:4: [filesystem] host_paths: '" + owned.path() +
                                     "/f3' is also owned by zone 'a'"));
+}
+
+TEST_CASE("a zone's own rules reach zone_policy: audit mode, capabilities, denied syscalls", "[compile]") {
+  test::PolicyDir dir;
+  dir.write("a.toml",
+            "[zone]\nmode = \"audit\"\n[capabilities]\nallowed = [\"CAP_CHOWN\", \"CAP_KILL\"]\n"
+            "[syscalls]\ndeny = [\"mount\", \"umount2\", \"finit_module\", \"ptrace\"]\n");
+  dir.write("b.toml", "[capabilities]\nallowed = []\n");
+  dir.write("c.toml", "[zone]\nmode = \"enforce\"\n");
+  auto p = compile_policy(load_policy_dir(dir.path()));
+  const auto& a = p.zone_values[p.id_of("a") - 1];
+  CHECK(a.flags == (SYVA_ZONE_F_DEFINED | SYVA_ZONE_F_AUDIT | SYVA_ZONE_F_CAPS));
+  CHECK(a.caps_allowed == ((1ull << 0) | (1ull << 5)));  // CAP_CHOWN 0, CAP_KILL 5
+  CHECK(a.denied_ops ==
+        ((1ull << SYVA_OP_MOUNT) | (1ull << SYVA_OP_UMOUNT) | (1ull << SYVA_OP_MODULE) | (1ull << SYVA_OP_PTRACE)));
+  // An empty list is a list: no capability at all.
+  const auto& b = p.zone_values[p.id_of("b") - 1];
+  CHECK(b.flags == (SYVA_ZONE_F_DEFINED | SYVA_ZONE_F_CAPS));
+  CHECK(b.caps_allowed == 0);
+  // No [capabilities] section: capabilities are not Syva's to restrict.
+  const auto& c = p.zone_values[p.id_of("c") - 1];
+  CHECK(c.flags == SYVA_ZONE_F_DEFINED);
+  CHECK(c.denied_ops == 0);
+}
+
+TEST_CASE("allowed_egress becomes trie entries that carry the ports of every covering rule", "[compile][egress]") {
+  std::vector<std::string> problems;
+  std::string error;
+  auto rule = [&](const char* text) { return *parse_egress_rule(text, error); };
+  auto entries = egress_entries(7, {rule("10.0.0.0/8:5432"), rule("10.1.0.0/16:8080"), rule("::/0:443")}, "f", problems);
+  CHECK(problems.empty());
+  REQUIRE(entries.size() == 3);
+  auto find = [&](unsigned prefixlen) -> const syva_egress_ports* {
+    for (const auto& [k, v] : entries)
+      if (k.prefixlen == prefixlen && k.zone == 7) return &v;
+    return nullptr;
+  };
+  // ::/0 (32 zone bits + 0), 10/8 as ::ffff:10.0.0.0/104, 10.1/16 as /112.
+  const auto* all = find(32);
+  const auto* ten = find(32 + 104);
+  const auto* ten_one = find(32 + 112);
+  REQUIRE(all);
+  REQUIRE(ten);
+  REQUIRE(ten_one);
+  CHECK(all->count == 1);
+  CHECK(all->ports[0] == 443);
+  CHECK(ten->count == 2);  // 443 from ::/0, which covers every IPv4-mapped address, and 5432
+  CHECK(ten_one->count == 3);
+  CHECK_FALSE(ten_one->any);
+  for (const auto& [k, v] : entries)
+    if (k.prefixlen == 32 + 104) CHECK((k.addr[10] == 0xff && k.addr[11] == 0xff && k.addr[12] == 10));
+}
+
+TEST_CASE("a port-less rule allows every port of its prefix and of the prefixes it covers", "[compile][egress]") {
+  std::vector<std::string> problems;
+  std::string error;
+  auto entries = egress_entries(1, {*parse_egress_rule("10.0.0.0/8", error), *parse_egress_rule("10.9.0.0/16:1", error)},
+                                "f", problems);
+  REQUIRE(entries.size() == 2);
+  for (const auto& [k, v] : entries) CHECK(v.any == 1);
+}
+
+TEST_CASE("an isolated zone with allowed_egress is an error that says how to fix it", "[compile][egress]") {
+  test::PolicyDir dir;
+  dir.write("a.toml", "[network]\nallowed_egress = [\"10.0.0.0/8:53\"]\n");
+  try {
+    load_policy_dir(dir.path());
+    FAIL("accepted");
+  } catch (const PolicyError& e) {
+    REQUIRE(e.problems().size() == 1);
+    CHECK(e.problems()[0].find("a.toml:2: [network] allowed_egress: the zone is isolated") != std::string::npos);
+    CHECK(e.problems()[0].find("mode = \"bridged\"") != std::string::npos);
+  }
 }

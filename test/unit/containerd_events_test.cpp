@@ -112,3 +112,16 @@ TEST_CASE("the subscription asks for exactly the membership topics", "[events]")
                                  R"(topic=="/tasks/create")", R"(topic=="/tasks/delete")",
                                  R"(topic=="/containers/delete")"});
 }
+
+TEST_CASE("a timestamp nanoseconds cannot hold counts as now, not as an overflow", "[events]") {
+  Envelope e;
+  e.set_topic("/tasks/delete");
+  e.mutable_timestamp()->set_seconds(14227079167);  // found by the events fuzzer
+  containerd::events::TaskDelete del;
+  del.set_container_id("c1");
+  e.mutable_event()->PackFrom(del);
+  const auto before = std::chrono::system_clock::now();
+  const auto event = decode_event(e);
+  CHECK(event.published >= before);
+  CHECK(event.published <= std::chrono::system_clock::now());
+}

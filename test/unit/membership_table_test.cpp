@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "watcher/backoff.h"
+#include "watcher/cgroup_limits.h"
 #include "watcher/membership_table.h"
 
 using namespace syva;
@@ -169,4 +170,17 @@ TEST_CASE("reconnect delays double from the first up to the cap, and start over 
   CHECK(seen == std::vector<long>{100, 200, 400, 800, 1600, 3200, 5000, 5000});
   b.reset();
   CHECK(b.next() == ms(100));
+}
+
+TEST_CASE("[resources] become cgroup v2 values as runc converts them", "[resources]") {
+  CHECK(cpu_weight_from_shares(2) == 1);
+  CHECK(cpu_weight_from_shares(1024) == 39);
+  CHECK(cpu_weight_from_shares(262144) == 10000);
+  syva_zone_policy p{};
+  CHECK(limit_writes(p).empty());
+  p.cpu_shares = 512;
+  p.memory_limit = 268435456;
+  p.pids_max = 256;
+  CHECK(limit_writes(p) == std::vector<std::pair<std::string, std::string>>{
+                               {"cpu.weight", "20"}, {"memory.max", "268435456"}, {"pids.max", "256"}});
 }

@@ -13,8 +13,11 @@ TEST_CASE("the shipped policies load and use every section", "[policy]") {
   CHECK(zones[1].name == "frontend");
   CHECK(zones[2].name == "monitoring");
   const auto& db = zones[0];
-  CHECK(db.capability_names == std::vector<std::string>{"CAP_NET_BIND_SERVICE", "CAP_CHOWN"});
-  CHECK(db.capabilities_allowed == ((1ull << 10) | (1ull << 0)));
+  CHECK_FALSE(db.audit);
+  CHECK(db.capabilities_given);
+  CHECK(db.capability_names ==
+        std::vector<std::string>{"CAP_NET_BIND_SERVICE", "CAP_CHOWN", "CAP_SETGID", "CAP_SETUID"});
+  CHECK(db.capabilities_allowed == ((1ull << 10) | (1ull << 0) | (1ull << 6) | (1ull << 7)));
   CHECK(db.cpu_shares == 1024u);
   CHECK(db.memory_limit == 536870912ull);
   CHECK(db.pids_max == 512u);
@@ -25,6 +28,8 @@ TEST_CASE("the shipped policies load and use every section", "[policy]") {
   REQUIRE(zones[1].allowed_egress.size() == 2);
   CHECK(zones[1].allowed_egress[1].family == AF_INET6);
   CHECK(zones[1].allowed_egress[1].port == 443);
+  CHECK(zones[2].audit);
+  CHECK_FALSE(zones[2].capabilities_given);
 }
 
 TEST_CASE("an empty file is a zone with defaults", "[policy]") {

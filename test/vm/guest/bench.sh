@@ -9,9 +9,9 @@ out=/tmp/syva-bench/out
 mkdir -p "$out"
 
 if [ "$mode" = quick ]; then
-	rounds=3 scale_rounds=3 inodes=5000 members=50 zones=1,100 runs=2 idle=2 rates=1000,0 secs=1
+	target_rounds=4 rounds=3 scale_rounds=3 inodes=5000 members=50 zones=1,100 runs=2 idle=2 rates=1000,0 secs=1
 else
-	rounds=21 scale_rounds=11 inodes=100000 members=1000 zones=1,100,10000 runs=5 idle=10 rates=1000,2000,5000,10000,20000,0 secs=3
+	target_rounds=60 rounds=25 scale_rounds=21 inodes=100000 members=1000 zones=1,100,10000 runs=5 idle=10 rates=1000,2000,5000,10000,20000,0 secs=3
 fi
 
 {
@@ -38,7 +38,7 @@ step() {
 	echo "<== $name: $(($(date +%s) - t0)) s"
 }
 
-step ops syva-bench ops --out-dir "$out" --rounds $rounds
+step ops syva-bench ops --out-dir "$out" --rounds $rounds --target-rounds $target_rounds
 step scale syva-bench scale --out-dir "$out" --rounds $scale_rounds --inodes $inodes --members $members --zones $zones
 step tag syva-bench tag --out-dir "$out" --where vm --inodes $inodes --keep-tree no
 step agent syva-bench agent --out-dir "$out" --runs $runs --idle-seconds $idle
