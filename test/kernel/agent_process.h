@@ -37,11 +37,5 @@ class AgentProcess {
   int exit_code_ = -1;
 };
 
-struct Run {
-  int exit_code;
-  std::string output;  // stdout and stderr
-};
-// Runs `cmd` with /bin/sh.
-Run run(const std::string& cmd);
 
 }  // namespace syva::ktest

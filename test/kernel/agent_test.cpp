@@ -21,11 +21,13 @@
 #include <fmt/format.h>
 
 #include "enforcer/kernel_ids.h"
+#include "host/private_containerd.h"
 #include "kernel/agent_process.h"
 #include "kernel/zone_fixture.h"
 
 using namespace syva;
 using namespace syva::ktest;
+using syva::test::shell;
 namespace fs = std::filesystem;
 
 namespace {
@@ -93,7 +95,7 @@ TEST_CASE("agent: starts, self-tests, denies a cross-zone open, status ACTIVE, s
   REQUIRE(stat(secret.c_str(), &st) == 0);
   CHECK(text.find(fmt::format("ino={}", st.st_ino)) != std::string::npos);
 
-  auto status = run(syva_binary() + " status --pin-path " + kPin);
+  auto status = shell(syva_binary() + " status --pin-path " + kPin);
   INFO(status.output);
   // Enforcing, but no containerd runs in the test VM: degraded, and why.
   CHECK(status.exit_code == 2);
@@ -104,17 +106,17 @@ TEST_CASE("agent: starts, self-tests, denies a cross-zone open, status ACTIVE, s
   CHECK(status.output.find("frontend (id 2): 1 member") != std::string::npos);
   CHECK(status.output.find("file_open:") != std::string::npos);
   CHECK(status.output.find("deny=1 ") != std::string::npos);
-  auto json = run(syva_binary() + " status --json --pin-path " + kPin);
+  auto json = shell(syva_binary() + " status --json --pin-path " + kPin);
   CHECK(json.output.find("\"status\": \"ACTIVE\"") != std::string::npos);
 
   // A second agent on the same pins is refused while the first runs.
-  auto second = run(syva_binary() + " --policy-dir " + dir + " --pin-path " + kPin);
+  auto second = shell(syva_binary() + " --policy-dir " + dir + " --pin-path " + kPin);
   CHECK(second.exit_code == 1);
   CHECK(second.output.find("another syva instance") != std::string::npos);
 
   CHECK(agent.stop(SIGTERM) == 0);
   CHECK_FALSE(fs::exists(kPin));
-  CHECK(run(syva_binary() + " status --pin-path " + kPin).exit_code == 1);
+  CHECK(shell(syva_binary() + " status --pin-path " + kPin).exit_code == 1);
   CHECK(run_in(&frontend, [&] { return open_file(secret); }).err == 0);  // nothing enforces any more
   fs::remove_all(dir);
 }
@@ -135,7 +137,7 @@ TEST_CASE("agent: killed with SIGKILL, enforcement stays; a restart re-adopts th
     first.stop(SIGKILL);
   }
   // Pinned links keep the programs attached while no agent runs.
-  auto down = run(syva_binary() + " status --pin-path " + kPin);
+  auto down = shell(syva_binary() + " status --pin-path " + kPin);
   CHECK(down.output.find("syva: ACTIVE") != std::string::npos);
   CHECK(down.output.find("agent: not running") != std::string::npos);
   CHECK(run_in(&frontend, [&] { return open_file(secret); }).err == EPERM);
@@ -167,7 +169,7 @@ TEST_CASE("agent --persist: a stop leaves enforcement pinned for the next agent,
     CHECK(first.stop(SIGTERM) == 0);
     CHECK(first.log().find("programs stay attached") != std::string::npos);
   }
-  auto down = run(syva_binary() + " status --pin-path " + kPin);
+  auto down = shell(syva_binary() + " status --pin-path " + kPin);
   CHECK(down.output.find("syva: ACTIVE") != std::string::npos);
   CHECK(down.output.find("agent: not running") != std::string::npos);
   CHECK(run_in(&frontend, [&] { return open_file(secret); }).err == EPERM);
@@ -259,7 +261,7 @@ TEST_CASE("agent: a changed policy directory is reloaded whole, an invalid one i
                     {"analytics.toml", ""}});
   REQUIRE(agent.wait_for("policy reloaded"));
   CHECK(run_in(&frontend, [&] { return open_file(secret); }).err == 0);
-  auto status = run(syva_binary() + " status --pin-path " + kPin);
+  auto status = shell(syva_binary() + " status --pin-path " + kPin);
   INFO(status.output);
   CHECK(status.output.find("frontend (id 2): 1 member") != std::string::npos);
   CHECK(status.output.find("analytics (id 3)") != std::string::npos);
@@ -269,7 +271,7 @@ TEST_CASE("agent: a changed policy directory is reloaded whole, an invalid one i
                     {"analytics.toml", ""}});
   REQUIRE(agent.wait_for("policy change rejected"));
   CHECK(run_in(&frontend, [&] { return open_file(secret); }).err == 0);
-  status = run(syva_binary() + " status --pin-path " + kPin);
+  status = shell(syva_binary() + " status --pin-path " + kPin);
   INFO(status.output);
   CHECK(status.exit_code == 2);
   CHECK(status.output.find("health: degraded") != std::string::npos);
@@ -280,7 +282,7 @@ TEST_CASE("agent: a changed policy directory is reloaded whole, an invalid one i
   policies.publish({{"database.toml", database}, {"frontend.toml", ""}, {"analytics.toml", ""}});
   REQUIRE(agent.wait_for("policy reloaded: generation 3"));
   CHECK(run_in(&frontend, [&] { return open_file(secret); }).err == EPERM);
-  status = run(syva_binary() + " status --pin-path " + kPin);
+  status = shell(syva_binary() + " status --pin-path " + kPin);
   CHECK(status.output.find("policy change rejected") == std::string::npos);
 
   // SIGHUP reloads without a change on disk.
