@@ -25,16 +25,13 @@ char LICENSE[] SEC("license") = "GPL";
 /* Files: no owner means no enforcement, so a zoned process still reads the
  * node's shared libraries and /proc. Zoned callers pay two lookups at most:
  * inode owner, then filesystem owner. */
-static __always_inline int decide_file(enum syva_hook hook, struct file *file, __u32 aux)
+static __always_inline int decide_file_of(enum syva_hook hook, struct file *file, __u32 aux, __u32 caller,
+					  __u64 cgroup)
 {
-	__u64 cgroup = bpf_get_current_cgroup_id();
-	__u32 caller = zone_of_cgroup(cgroup);
 	struct syva_target t = { .aux = aux };
 	struct syva_inode_key key;
 	__u32 owner;
 
-	if (caller == SYVA_ZONE_NONE)
-		return 0;
 	if (!file_inode_key(file, &key)) {
 		count(hook, SYVA_ERROR);
 		return 0;
@@ -47,6 +44,90 @@ static __always_inline int decide_file(enum syva_hook hook, struct file *file, _
 	t.dev = key.dev;
 	t.ino = key.ino;
 	return decide(hook, caller, cgroup, owner, &t);
+}
+
+static __always_inline int decide_file(enum syva_hook hook, struct file *file, __u32 aux)
+{
+	__u64 cgroup = bpf_get_current_cgroup_id();
+	__u32 caller = zone_of_cgroup(cgroup);
+
+	if (caller == SYVA_ZONE_NONE)
+		return 0;
+	return decide_file_of(hook, file, aux, caller, cgroup);
+}
+
+/*
+ * [filesystem] writable_paths: a zone's workload may open a regular file for
+ * writing only at or below one of its paths, as the container sees them
+ * (bpf_d_path resolves against the task's root). Devices, pipes and sockets
+ * are not regular files; kernel interfaces (proc, sysfs, cgroupfs, ...) are
+ * not the container's storage. runc's own setup before it execs the command
+ * is not the workload (see `workload`).
+ */
+#define FMODE_WRITE 0x2
+#define S_IFMT 00170000
+#define S_IFREG 0100000
+#define CGROUP_SUPER_MAGIC 0x27e0eb
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#define PROC_SUPER_MAGIC 0x9fa0
+#define SYSFS_MAGIC 0x62656572
+#define SECURITYFS_MAGIC 0x73636673
+#define DEBUGFS_MAGIC 0x64626720
+#define TRACEFS_MAGIC 0x74726163
+#define BPF_FS_MAGIC 0xcafe4a11
+
+static __always_inline int under(const char *path, const char *dir)
+{
+	int i;
+
+	for (i = 0; i < SYVA_WRITABLE_PATH_LEN; i++) {
+		if (dir[i] == 0)
+			/* "/" covers everything; "/data" covers "/data" and "/data/..." */
+			return i == 1 || path[i] == 0 || path[i] == '/';
+		if (path[i] != dir[i])
+			return 0;
+	}
+	return 0;
+}
+
+static __always_inline int decide_writable(struct file *file, __u32 caller, __u64 cgroup)
+{
+	struct syva_target t = {};
+	struct syva_writable_paths *allowed;
+	struct syva_zone_policy *policy = zone_policy_of(caller);
+	unsigned long magic;
+	__u32 key = 0;
+	char *path;
+	int i;
+
+	if (!policy || !(policy->flags & SYVA_ZONE_F_WRITABLE))
+		return 0;
+	if ((file->f_inode->i_mode & S_IFMT) != S_IFREG)
+		return 0;
+	magic = file->f_inode->i_sb->s_magic;
+	if (magic == PROC_SUPER_MAGIC || magic == SYSFS_MAGIC || magic == CGROUP2_SUPER_MAGIC ||
+	    magic == CGROUP_SUPER_MAGIC || magic == SECURITYFS_MAGIC || magic == DEBUGFS_MAGIC ||
+	    magic == TRACEFS_MAGIC || magic == BPF_FS_MAGIC)
+		return 0;
+	if (!bpf_task_storage_get(&workload, bpf_get_current_task_btf(), 0, 0))
+		return 0;
+	path = bpf_map_lookup_elem(&path_scratch, &key);
+	allowed = bpf_map_lookup_elem(&writable_paths, &caller);
+	t.dev = file->f_inode->i_sb->s_dev;
+	t.ino = file->f_inode->i_ino;
+	if (!path || bpf_d_path((struct path *)&file->f_path, path, 256) < 0) {
+		count(SYVA_HOOK_FILE_WRITE, SYVA_ERROR);
+		return 0;
+	}
+	if (!allowed) /* flagged but no list: nothing is writable */
+		return refuse(SYVA_HOOK_FILE_WRITE, caller, cgroup, caller, &t);
+	for (i = 0; i < SYVA_WRITABLE_PATHS; i++) {
+		if (i < allowed->count && under(path, allowed->paths[i])) {
+			count(SYVA_HOOK_FILE_WRITE, SYVA_ALLOW);
+			return 0;
+		}
+	}
+	return refuse(SYVA_HOOK_FILE_WRITE, caller, cgroup, caller, &t);
 }
 
 static __always_inline int decide_task(enum syva_hook hook, __u32 caller, __u64 cgroup,
@@ -79,16 +160,77 @@ static __always_inline int decide_sock(enum syva_hook hook, struct sock *peer)
 	return decide(hook, caller, cgroup, zone_of_cgroup(t.cgroup), &t);
 }
 
+/*
+ * Cgroup escape. Zone membership is by cgroup, so a zoned process that moves
+ * itself or another into any other cgroup (a child it made included) leaves
+ * its zone. The kernel's ways to move: write a pid to cgroup.procs,
+ * cgroup.threads or v1 `tasks`, which needs the file open for writing
+ * (file_open, also for a reopen through /proc/PID/fd); a descriptor so
+ * opened elsewhere and passed over a Unix socket (file_receive); and
+ * clone3(CLONE_INTO_CGROUP), judged at task_alloc above. All three are
+ * checked once per open, receive or clone, never per path component.
+ * The runtime (runc, outside any zone) moves processes into containers.
+ */
+#define CLONE_INTO_CGROUP 0x200000000ULL
+
+static __always_inline int is_cgroup_move_file(struct file *file)
+{
+	struct kernfs_node *kn;
+	unsigned long magic = file->f_inode->i_sb->s_magic;
+	char name[16] = {};
+
+	if (magic != CGROUP2_SUPER_MAGIC && magic != CGROUP_SUPER_MAGIC)
+		return 0;
+	kn = file->f_inode->i_private;
+	if (!kn || bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(kn, name)) < 0)
+		return 0;
+	if (name[0] == 't')
+		return name[1] == 'a' && name[2] == 's' && name[3] == 'k' && name[4] == 's' && name[5] == 0;
+	/* "cgroup.procs", "cgroup.threads" */
+	if (name[0] != 'c' || name[1] != 'g' || name[2] != 'r' || name[3] != 'o' || name[4] != 'u' ||
+	    name[5] != 'p' || name[6] != '.')
+		return 0;
+	if (name[7] == 'p')
+		return name[8] == 'r' && name[9] == 'o' && name[10] == 'c' && name[11] == 's' && name[12] == 0;
+	return name[7] == 't' && name[8] == 'h' && name[9] == 'r' && name[10] == 'e' && name[11] == 'a' &&
+	       name[12] == 'd' && name[13] == 's' && name[14] == 0;
+}
+
+static __always_inline int decide_cgroup_file(struct file *file, __u32 caller, __u64 cgroup)
+{
+	struct syva_target t = {};
+
+	if (!(file->f_mode & FMODE_WRITE) || !is_cgroup_move_file(file))
+		return 0;
+	t.dev = file->f_inode->i_sb->s_dev;
+	t.ino = file->f_inode->i_ino;
+	return refuse(SYVA_HOOK_CGROUP_MOVE, caller, cgroup, caller, &t);
+}
+
 SEC("lsm/file_open")
 int BPF_PROG(syva_file_open, struct file *file, int ret)
 {
+	__u64 cgroup;
+	__u32 caller;
+	int denied;
+
 	if (ret)
 		return ret;
 	/* Opens for exec come from execve itself; bprm_check_security judges
 	 * them with the knowledge that they are an exec. */
 	if (file->f_flags & __FMODE_EXEC)
 		return 0;
-	return decide_file(SYVA_HOOK_FILE_OPEN, file, 0);
+	cgroup = bpf_get_current_cgroup_id();
+	caller = zone_of_cgroup(cgroup);
+	if (caller == SYVA_ZONE_NONE)
+		return 0;
+	denied = decide_file_of(SYVA_HOOK_FILE_OPEN, file, 0, caller, cgroup);
+	if (denied || !(file->f_mode & FMODE_WRITE))
+		return denied;
+	denied = decide_cgroup_file(file, caller, cgroup);
+	if (denied)
+		return denied;
+	return decide_writable(file, caller, cgroup);
 }
 
 SEC("lsm/bprm_check_security")
@@ -163,10 +305,20 @@ int BPF_PROG(syva_bprm_committed_creds, struct linux_binprm *bprm)
 SEC("lsm/task_alloc")
 int BPF_PROG(syva_task_alloc, struct task_struct *task, unsigned long clone_flags, int ret)
 {
+	struct syva_target t = {};
+	__u64 cgroup;
+	__u32 caller;
 	__u32 *mark;
 
-	if (ret || zone_of_cgroup(bpf_get_current_cgroup_id()) == SYVA_ZONE_NONE)
+	if (ret)
 		return ret;
+	cgroup = bpf_get_current_cgroup_id();
+	caller = zone_of_cgroup(cgroup);
+	if (caller == SYVA_ZONE_NONE)
+		return 0;
+	/* clone3(CLONE_INTO_CGROUP): the child would start outside the zone. */
+	if (clone_flags & CLONE_INTO_CGROUP)
+		return refuse(SYVA_HOOK_CGROUP_MOVE, caller, cgroup, caller, &t);
 	if (!bpf_task_storage_get(&workload, bpf_get_current_task_btf(), 0, 0))
 		return 0;
 	mark = bpf_task_storage_get(&workload, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
@@ -283,60 +435,19 @@ int BPF_PROG(syva_kernel_read_file, struct file *file, enum kernel_read_file_id 
 	return 0;
 }
 
-/*
- * Cgroup escape. Zone membership is by cgroup, so a zoned process that moves
- * itself or another into any other cgroup (a child it made included) leaves
- * its zone. Every move is a write to cgroup.procs, cgroup.threads or v1
- * `tasks`, and the kernel checks write permission on that file's inode
- * (inode_permission) both when such a file is opened or written and when
- * clone3(CLONE_INTO_CGROUP) places a child: one gate for all three. Zoned
- * processes may not pass it; the runtime (runc, outside any zone) moves
- * processes into containers.
- */
-#define MAY_WRITE 0x2
-#define CGROUP_SUPER_MAGIC 0x27e0eb
-#define CGROUP2_SUPER_MAGIC 0x63677270
-
-static __always_inline int is_cgroup_move_file(struct inode *inode)
+SEC("lsm/file_receive")
+int BPF_PROG(syva_file_receive, struct file *file, int ret)
 {
-	struct kernfs_node *kn = inode->i_private;
-	char name[16] = {};
-
-	if (!kn || bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(kn, name)) < 0)
-		return 0;
-	if (name[0] == 't')
-		return name[1] == 'a' && name[2] == 's' && name[3] == 'k' && name[4] == 's' && name[5] == 0;
-	/* "cgroup.procs", "cgroup.threads" */
-	if (name[0] != 'c' || name[1] != 'g' || name[2] != 'r' || name[3] != 'o' || name[4] != 'u' ||
-	    name[5] != 'p' || name[6] != '.')
-		return 0;
-	if (name[7] == 'p')
-		return name[8] == 'r' && name[9] == 'o' && name[10] == 'c' && name[11] == 's' && name[12] == 0;
-	return name[7] == 't' && name[8] == 'h' && name[9] == 'r' && name[10] == 'e' && name[11] == 'a' &&
-	       name[12] == 'd' && name[13] == 's' && name[14] == 0;
-}
-
-SEC("lsm/inode_permission")
-int BPF_PROG(syva_inode_permission, struct inode *inode, int mask, int ret)
-{
-	struct syva_target t = {};
-	unsigned long magic;
 	__u64 cgroup;
 	__u32 caller;
 
-	/* Every path walk passes here: reads and non-cgroup files leave at once. */
-	if (ret || !(mask & MAY_WRITE))
+	if (ret)
 		return ret;
-	magic = inode->i_sb->s_magic;
-	if (magic != CGROUP2_SUPER_MAGIC && magic != CGROUP_SUPER_MAGIC)
-		return 0;
 	cgroup = bpf_get_current_cgroup_id();
 	caller = zone_of_cgroup(cgroup);
-	if (caller == SYVA_ZONE_NONE || !is_cgroup_move_file(inode))
+	if (caller == SYVA_ZONE_NONE)
 		return 0;
-	t.dev = inode->i_sb->s_dev;
-	t.ino = inode->i_ino;
-	return refuse(SYVA_HOOK_CGROUP_MOVE, caller, cgroup, caller, &t);
+	return decide_cgroup_file(file, caller, cgroup);
 }
 
 SEC("lsm/unix_stream_connect")

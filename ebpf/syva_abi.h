@@ -19,6 +19,8 @@
 #define SYVA_MAX_SUPERBLOCKS 65536
 #define SYVA_MAX_EGRESS_RULES 16384
 #define SYVA_EGRESS_PORTS 16
+#define SYVA_WRITABLE_PATHS 8
+#define SYVA_WRITABLE_PATH_LEN 64
 #define SYVA_MAX_PAIRS 65536
 #define SYVA_ZONE_NAME_LEN 64
 #define SYVA_EVENTS_BYTES (1u << 20)
@@ -49,8 +51,10 @@ enum syva_hook {
 	/* [network] mode and allowed_egress: IPv4/IPv6 destinations */
 	SYVA_HOOK_SOCKET_CONNECT = 18,
 	SYVA_HOOK_SOCKET_SENDMSG = 19,
-	SYVA_HOOK_SELFTEST = 20, /* not an LSM hook: the startup self-test probe */
-	SYVA_HOOK_COUNT = 21,
+	/* [filesystem] writable_paths: file_open for writing */
+	SYVA_HOOK_FILE_WRITE = 20,
+	SYVA_HOOK_SELFTEST = 21, /* not an LSM hook: the startup self-test probe */
+	SYVA_HOOK_COUNT = 22,
 };
 
 /* [syscalls] deny, as bits of syva_zone_policy.denied_ops: one per group of
@@ -102,6 +106,15 @@ struct syva_egress_ports {
 	__u16 ports[SYVA_EGRESS_PORTS]; /* host order */
 };
 
+/* writable_paths value, per zone: absolute, normalised paths as the
+ * container sees them, NUL-padded; a file is writable when its path is one
+ * of them or lies below one. */
+struct syva_writable_paths {
+	__u32 count;
+	__u32 reserved;
+	char paths[SYVA_WRITABLE_PATHS][SYVA_WRITABLE_PATH_LEN];
+};
+
 /* zone_allowed_comms key: an ordered pair; both orders are written. */
 struct syva_zone_pair {
 	__u32 a;
@@ -113,6 +126,7 @@ struct syva_zone_pair {
 #define SYVA_ZONE_F_DEFINED (1u << 0) /* zone has a policy file */
 #define SYVA_ZONE_F_AUDIT (1u << 1)   /* would-deny is logged and counted; the operation proceeds */
 #define SYVA_ZONE_F_CAPS (1u << 2)    /* [capabilities] given: caps_allowed is enforced */
+#define SYVA_ZONE_F_WRITABLE (1u << 3) /* writable_paths given: writes elsewhere are denied */
 struct syva_zone_policy {
 	__u32 flags;
 	__u32 network_mode; /* 0 isolated, 1 bridged, 2 host */

@@ -55,6 +55,23 @@ struct {
 } zone_allowed_comms SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, SYVA_MAX_ZONES);
+	__type(key, __u32);
+	__type(value, struct syva_writable_paths);
+} writable_paths SEC(".maps");
+
+/* A per-CPU page for the path of a file being opened for writing: too big
+ * for the BPF stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, char[256]);
+} path_scratch SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, SYVA_MAX_EGRESS_RULES);

@@ -37,9 +37,13 @@ std::mutex g_libbpf_mutex;
 std::vector<std::string> g_libbpf_warnings;
 
 int libbpf_to_spdlog(enum libbpf_print_level level, const char* format, va_list args) {
-  char buf[1024];
-  vsnprintf(buf, sizeof(buf), format, args);
-  std::string line(buf);
+  // Verifier logs come as one long message: size the buffer to it.
+  va_list measure;
+  va_copy(measure, args);
+  const int size = vsnprintf(nullptr, 0, format, measure);
+  va_end(measure);
+  std::string line(size > 0 ? size : 0, '\0');
+  vsnprintf(line.data(), line.size() + 1, format, args);
   while (!line.empty() && line.back() == '\n') line.pop_back();
   if (line.starts_with("libbpf: ")) line.erase(0, 8);
   if (level == LIBBPF_WARN) {
@@ -117,7 +121,8 @@ const std::vector<std::string>& Enforcer::map_names() {
   static const std::vector<std::string> names = {"zone_membership", "zone_policy", "zone_names",
                                                  "inode_zone",      "superblock_zone",    "zone_allowed_comms",
                                                  "counters",        "events",             "selftest",
-                                                 "agent_state",     "workload",           "egress_rules"};
+                                                 "agent_state",     "workload",           "egress_rules",
+                                                 "writable_paths",  "path_scratch"};
   return names;
 }
 
@@ -127,7 +132,7 @@ const std::vector<std::string>& Enforcer::enforcing_programs() {
       "syva_task_kill",      "syva_unix_stream_connect", "syva_unix_may_send",    "syva_capable",
       "syva_sb_mount",       "syva_sb_umount",           "syva_sb_pivotroot",     "syva_move_mount",
       "syva_path_chroot",    "syva_bpf",                 "syva_perf_event_open",  "syva_kernel_load_data",
-      "syva_kernel_read_file", "syva_inode_permission", "syva_bprm_committed_creds", "syva_task_alloc",
+      "syva_kernel_read_file", "syva_file_receive", "syva_bprm_committed_creds", "syva_task_alloc",
       "syva_socket_connect", "syva_socket_sendmsg"};
   return names;
 }
@@ -347,6 +352,15 @@ void Enforcer::apply_policy(const CompiledPolicy& compiled) {
   for (const auto& key : keys_of<syva_zone_pair>(pairs_fd))
     if (!pairs.count({key.a, key.b})) bpf_map_delete_elem(pairs_fd, &key);
 
+  // Writable paths go in before the zone flags that turn them on, and stale
+  // ones only after: no moment in which a zone's writes are all refused.
+  const int writable_fd = map_fd("writable_paths");
+  std::set<uint32_t> writable_zones;
+  for (const auto& [zone, paths] : compiled.writable) {
+    writable_zones.insert(kid[zone]);
+    update(writable_fd, kid[zone], paths, "writable_paths");
+  }
+
   // 2. Zones: the policy's, the undefined ones still in use, freed ids.
   const size_t ids = std::max(slots.size(), zone_names_.size());
   for (uint32_t id = 1; id <= ids; ++id) {
@@ -361,6 +375,9 @@ void Enforcer::apply_policy(const CompiledPolicy& compiled) {
     if (!name.empty() && at == SYVA_ZONE_NONE && name == was)
       spdlog::warn("zone '{}' (id {}) has no policy file; the containers in it stay there, isolated", name, id);
   }
+
+  for (uint32_t zone : keys_of<uint32_t>(writable_fd))
+    if (!writable_zones.count(zone)) bpf_map_delete_elem(writable_fd, &zone);
 
   // 3. Owned files: new owners are written before old ones are removed.
   for (const auto& [key, zone] : inodes) update(inodes_fd, syva_inode_key{key.first, key.second}, zone, "inode_zone");

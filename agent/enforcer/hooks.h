@@ -14,8 +14,8 @@ inline constexpr std::array<std::string_view, SYVA_HOOK_COUNT> kHookNames = {
     "task_kill",        "unix_stream_connect", "unix_may_send",    "capable",
     "sb_mount",         "sb_umount",           "sb_pivotroot",     "move_mount",
     "path_chroot",      "bpf",                 "perf_event_open",  "kernel_load_data",
-    "kernel_read_file", "inode_permission",    "socket_connect",   "socket_sendmsg",
-    "selftest",
+    "kernel_read_file", "cgroup_move",         "socket_connect",   "socket_sendmsg",
+    "file_write",       "selftest",
 };
 
 // Hooks that enforce (the self-test probe is not one).

@@ -72,6 +72,9 @@ std::string format_deny(const syva_event& e, const ZoneNameLookup& zone_name) {
     case SYVA_HOOK_KERNEL_READ_FILE:
       line += fmt::format(" id={}", e.aux);
       break;
+    case SYVA_HOOK_FILE_WRITE:
+      line += fmt::format(" dev={}:{} ino={} (outside writable_paths)", e.dev >> 20, e.dev & 0xfffff, e.ino);
+      break;
     case SYVA_HOOK_CGROUP_MOVE:
       line += fmt::format(" dev={}:{} ino={} (a cgroup move)", e.dev >> 20, e.dev & 0xfffff, e.ino);
       break;

@@ -24,7 +24,7 @@ CompiledPolicy compile_policy(const std::vector<ZonePolicy>& zones, size_t max_i
     out.zone_names.push_back(z.name);
     syva_zone_policy v{};
     v.flags = SYVA_ZONE_F_DEFINED | (z.audit ? SYVA_ZONE_F_AUDIT : 0u) |
-              (z.capabilities_given ? SYVA_ZONE_F_CAPS : 0u);
+              (z.capabilities_given ? SYVA_ZONE_F_CAPS : 0u) | (z.writable_given ? SYVA_ZONE_F_WRITABLE : 0u);
     for (const auto& name : z.syscalls_deny)
       if (const SyscallHooks* s = find_syscall(name)) v.denied_ops |= uint64_t{1} << s->op;
     v.network_mode = static_cast<uint32_t>(z.network_mode);
@@ -45,6 +45,16 @@ CompiledPolicy compile_policy(const std::vector<ZonePolicy>& zones, size_t max_i
       out.pairs.push_back({ia, ib});
       out.pairs.push_back({ib, ia});
     }
+  }
+
+  for (const auto& z : zones) {
+    if (!z.writable_given) continue;
+    syva_writable_paths w{};
+    for (const auto& path : z.writable_paths) {
+      if (w.count == SYVA_WRITABLE_PATHS || path.size() >= SYVA_WRITABLE_PATH_LEN) break;  // the loader said so
+      path.copy(w.paths[w.count++], SYVA_WRITABLE_PATH_LEN - 1);
+    }
+    out.writable.emplace_back(out.id_of(z.name), w);
   }
 
   std::vector<std::string> problems;

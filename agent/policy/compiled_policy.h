@@ -19,6 +19,7 @@ struct CompiledPolicy {
   std::vector<syva_zone_pair> pairs;            // both orders of every allowed pair
   std::vector<std::pair<syva_inode_key, uint32_t>> inodes;  // host_paths -> owner
   std::vector<EgressEntry> egress;                           // allowed_egress, keyed by zone id
+  std::vector<std::pair<uint32_t, syva_writable_paths>> writable;  // zone id -> writable_paths
 
   // Zone ids are the 1-based positions in name order: stable for a given set
   // of zone names, and never 0 (SYVA_ZONE_NONE).

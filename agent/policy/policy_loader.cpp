@@ -10,6 +10,7 @@
 
 #include "policy/capabilities.h"
 #include "policy/syscall_hooks.h"
+#include "syva_abi.h"
 
 namespace fs = std::filesystem;
 
@@ -115,8 +116,11 @@ class FileReader {
     for (auto& [p, where] : strings(t, sec, key)) {
       if (p.empty() || p.front() != '/')
         problem(where, sec, key, fmt::format("'{}' must be an absolute path", p));
-      else
-        out.push_back(fs::path(p).lexically_normal().string());
+      else {
+        std::string normal = fs::path(p).lexically_normal().string();
+        if (normal.size() > 1 && normal.back() == '/') normal.pop_back();  // "/data/" is "/data"
+        out.push_back(normal);
+      }
     }
     return out;
   }
@@ -196,6 +200,16 @@ void read_network(FileReader& r, const toml::table& t, ZonePolicy& z) {
 void read_filesystem(FileReader& r, const toml::table& t, ZonePolicy& z) {
   r.only_keys(t, "filesystem", {"writable_paths", "host_paths"});
   z.writable_paths = r.absolute_paths(t, "filesystem", "writable_paths");
+  if (const toml::node* n = t.get("writable_paths")) {
+    z.writable_given = true;
+    if (z.writable_paths.size() > SYVA_WRITABLE_PATHS)
+      r.problem(n->source(), "filesystem", "writable_paths",
+                fmt::format("at most {} paths (this has {})", SYVA_WRITABLE_PATHS, z.writable_paths.size()));
+    for (const auto& p : z.writable_paths)
+      if (p.size() >= SYVA_WRITABLE_PATH_LEN)
+        r.problem(n->source(), "filesystem", "writable_paths",
+                  fmt::format("'{}' is longer than {} characters", p, SYVA_WRITABLE_PATH_LEN - 1));
+  }
   z.host_paths = r.absolute_paths(t, "filesystem", "host_paths");
   if (const toml::node* n = t.get("host_paths"))
     z.host_paths_pos = {r.path(), static_cast<int>(n->source().begin.line)};

@@ -45,6 +45,8 @@ struct ZonePolicy {
   std::vector<EgressRule> allowed_egress;
   SourcePos allowed_egress_pos;
 
+  // Enforced only when the key is given (an empty list: nothing writable).
+  bool writable_given = false;
   std::vector<std::string> writable_paths;
   std::vector<std::string> host_paths;
   SourcePos host_paths_pos;

@@ -87,9 +87,11 @@ void apply_policy(bool alpha_beta_allowed, const std::vector<std::pair<std::stri
   enforcer().apply_policy(p);
 }
 
-void apply_zone_rules(syva_zone_policy alpha, syva_zone_policy beta, const std::vector<EgressEntry>& egress) {
+void apply_zone_rules(syva_zone_policy alpha, syva_zone_policy beta, const std::vector<EgressEntry>& egress,
+                      const std::vector<std::pair<uint32_t, syva_writable_paths>>& writable) {
   CompiledPolicy p;
   p.egress = egress;
+  p.writable = writable;
   p.zone_names = {"alpha", "beta"};
   alpha.flags |= SYVA_ZONE_F_DEFINED;
   beta.flags |= SYVA_ZONE_F_DEFINED;

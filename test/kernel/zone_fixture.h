@@ -49,7 +49,8 @@ void apply_policy(bool alpha_beta_allowed, const std::vector<std::pair<std::stri
 // Zones alpha and beta with these rules of their own (flags, capabilities,
 // denied operations); SYVA_ZONE_F_DEFINED is added. No pairs, no files.
 void apply_zone_rules(syva_zone_policy alpha, syva_zone_policy beta = {},
-                      const std::vector<EgressEntry>& egress = {});
+                      const std::vector<EgressEntry>& egress = {},
+                      const std::vector<std::pair<uint32_t, syva_writable_paths>>& writable = {});
 
 // A file under kScratch with `content`, returned as its path.
 std::string scratch_file(const std::string& name, const std::string& content = "syva");

@@ -1,12 +1,14 @@
 // A zone's own rules against the real kernel: [capabilities] allowed,
 // [syscalls] deny, cgroup escape, and audit mode.
 #include <fcntl.h>
+#include <linux/bpf.h>
 #include <linux/capability.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/ptrace.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -153,6 +155,50 @@ TEST_CASE("[syscalls] deny: mount, chroot and ptrace are refused by their kernel
   drain_events();
 }
 
+TEST_CASE("[syscalls] deny: umount2, bpf and init_module are refused by their kernel gates", "[kernel][syscalls]") {
+  REQUIRE_BPF_LSM();
+  apply_zone_rules(denying({SYVA_OP_UMOUNT, SYVA_OP_BPF, SYVA_OP_MODULE}));
+  Cgroup alpha("sys2-alpha", kAlpha);
+  Cgroup beta("sys2-beta", kBeta);
+  const std::string dir = kScratch + "/umountpoint";
+  fs::create_directories(dir);
+  REQUIRE(mount("syva-test", dir.c_str(), "tmpfs", 0, "size=64k") == 0);
+
+  const auto umount_before = counters(SYVA_HOOK_SB_UMOUNT);
+  CHECK(run_in(&alpha, [&] { return umount2(dir.c_str(), 0) == 0 ? 0 : errno; }).err == EPERM);
+  CHECK(counters(SYVA_HOOK_SB_UMOUNT).deny - umount_before.deny == 1);
+  CHECK(run_in(&beta, [&] { return umount2(dir.c_str(), 0) == 0 ? 0 : errno; }).err == 0);
+
+  // bpf(BPF_MAP_CREATE) of a small array.
+  auto map_create = [] {
+    union bpf_attr attr {};
+    attr.map_type = BPF_MAP_TYPE_ARRAY;
+    attr.key_size = 4;
+    attr.value_size = 4;
+    attr.max_entries = 1;
+    long fd = syscall(SYS_bpf, BPF_MAP_CREATE, &attr, sizeof(attr));
+    if (fd < 0) return errno;
+    close(static_cast<int>(fd));
+    return 0;
+  };
+  const auto bpf_before = counters(SYVA_HOOK_BPF);
+  CHECK(run_in(&alpha, map_create).err == EPERM);
+  CHECK(counters(SYVA_HOOK_BPF).deny - bpf_before.deny == 1);
+  CHECK(run_in(&beta, map_create).err == 0);
+
+  // init_module of a buffer that is no module: the kernel's gate answers
+  // before the module loader would refuse it as ENOEXEC.
+  auto load_junk = [] {
+    static const char junk[64] = "not a module";
+    return syscall(SYS_init_module, junk, sizeof(junk), "") == 0 ? 0 : errno;
+  };
+  const auto module_before = counters(SYVA_HOOK_KERNEL_LOAD_DATA);
+  CHECK(run_in(&alpha, load_junk).err == EPERM);
+  CHECK(counters(SYVA_HOOK_KERNEL_LOAD_DATA).deny - module_before.deny == 1);
+  CHECK(run_in(&beta, load_junk).err != EPERM);
+  drain_events();
+}
+
 TEST_CASE("cgroup escape: a zoned process cannot move itself or others out, by any of the kernel's ways",
           "[kernel][cgroup]") {
   REQUIRE_BPF_LSM();
@@ -179,11 +225,45 @@ TEST_CASE("cgroup escape: a zoned process cannot move itself or others out, by a
           return 0;
         }).err == EPERM);
 
-  // Writing through a descriptor opened before the process was zoned.
-  int inherited = open(procs.c_str(), O_WRONLY);
-  REQUIRE(inherited >= 0);
-  CHECK(run_in(&alpha, [&] { return write(inherited, "0", 1) == 1 ? 0 : errno; }).err == EPERM);
-  close(inherited);
+  // A writable cgroup.procs descriptor opened outside the zone and passed in
+  // over a Unix socket (SCM_RIGHTS): refused on receipt.
+  int pair[2];
+  REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, pair) == 0);
+  int passed = open(procs.c_str(), O_WRONLY);
+  REQUIRE(passed >= 0);
+  {
+    char data = 'f';
+    iovec iov{&data, 1};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof(control);
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &passed, sizeof(int));
+    REQUIRE(sendmsg(pair[0], &msg, 0) == 1);
+  }
+  close(passed);
+  CHECK(run_in(&alpha, [&] {
+          char data;
+          iovec iov{&data, 1};
+          alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+          msghdr msg{};
+          msg.msg_iov = &iov;
+          msg.msg_iovlen = 1;
+          msg.msg_control = control;
+          msg.msg_controllen = sizeof(control);
+          if (recvmsg(pair[1], &msg, 0) != 1) return errno;
+          cmsghdr* c = CMSG_FIRSTHDR(&msg);
+          if (c && c->cmsg_type == SCM_RIGHTS) return 0;  // received: not refused
+          return (msg.msg_flags & MSG_CTRUNC) ? EPERM : 125;
+        }).err == EPERM);
+  close(pair[0]);
+  close(pair[1]);
 
   // clone3(CLONE_INTO_CGROUP): the child would start outside the zone.
   int outside_fd = open(outside.path().c_str(), O_RDONLY | O_DIRECTORY);
@@ -206,4 +286,41 @@ TEST_CASE("cgroup escape: a zoned process cannot move itself or others out, by a
   CHECK(run_in(nullptr, clone_into).err == 0);
   close(outside_fd);
   drain_events();
+}
+
+TEST_CASE("writable_paths: the zone's workload writes only at or below its paths; reads and devices are not judged",
+          "[kernel][writable]") {
+  REQUIRE_BPF_LSM();
+  const std::string writable = kScratch + "/writable";
+  fs::create_directories(writable + "/sub");
+  syva_writable_paths paths{};
+  paths.count = 1;
+  writable.copy(paths.paths[0], sizeof(paths.paths[0]) - 1);
+  syva_zone_policy alpha_rules{};
+  alpha_rules.flags = SYVA_ZONE_F_WRITABLE;
+  apply_zone_rules(alpha_rules, {}, {}, {{kAlpha, paths}});
+  Cgroup alpha("writable-alpha", kAlpha);
+  Cgroup beta("writable-beta", kBeta);
+  const auto outside = scratch_file("not-writable");
+  const auto look_alike = kScratch + "/writable-not";  // a prefix of the name, not of the path
+  const auto before = counters(SYVA_HOOK_FILE_WRITE);
+  drain_events();
+
+  CHECK(run_in(&alpha, [&] { return exec_probe({"write", writable + "/sub/new"}); }).err == 0);
+  CHECK(run_in(&alpha, [&] { return exec_probe({"write", writable}); }).err == EISDIR);  // the path itself
+  auto denied = run_in(&alpha, [&] { return exec_probe({"write", outside}); });
+  CHECK(denied.err == EPERM);
+  CHECK(counters(SYVA_HOOK_FILE_WRITE).deny - before.deny == 1);
+  auto e = only_event(drain_events(), SYVA_HOOK_FILE_WRITE, denied.pid);
+  CHECK(e.caller_zone == kAlpha);
+  CHECK(run_in(&alpha, [&] { return exec_probe({"write", look_alike}); }).err == EPERM);
+  CHECK(run_in(&alpha, [&] { return exec_probe({"open", outside}); }).err == 0);      // reading is not judged
+  CHECK(run_in(&alpha, [&] { return exec_probe({"write", "/dev/null"}); }).err == 0);  // not a regular file
+  CHECK(run_in(&alpha, [&] { return exec_probe({"write", "/proc/self/comm"}); }).err == 0);  // kernel interface
+  CHECK(run_in(&beta, [&] { return exec_probe({"write", outside}); }).err == 0);       // no writable_paths
+  CHECK(run_in(nullptr, [&] { return exec_probe({"write", outside}); }).err == 0);     // unzoned
+  CHECK(counters(SYVA_HOOK_FILE_WRITE).deny - before.deny == 2);
+  drain_events();
+  fs::remove_all(writable);
+  fs::remove(look_alike);
 }

@@ -3,7 +3,7 @@
 // decision straight from `ctr task exec`. Static: the test image is only
 // busybox.
 //   zone-probe open PATH | kill PID | ptrace PID | connect SOCKET | listen SOCKET
-//              | sethostname | chown PATH | fork ACTION [ARG]
+//              | write PATH | sethostname | chown PATH | fork ACTION [ARG]
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -50,6 +50,12 @@ static int in_child(const char* what, const char* arg) {
 static int act(const char* what, const char* arg) {
   if (strcmp(what, "open") == 0) {
     int fd = open(arg, O_RDONLY);
+    if (fd < 0) return errno;
+    close(fd);
+    return 0;
+  }
+  if (strcmp(what, "write") == 0) {  // open for writing, creating it if need be
+    int fd = open(arg, O_WRONLY | O_CREAT, 0644);
     if (fd < 0) return errno;
     close(fd);
     return 0;

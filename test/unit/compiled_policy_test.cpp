@@ -153,3 +153,20 @@ TEST_CASE("an isolated zone with allowed_egress is an error that says how to fix
     CHECK(e.problems()[0].find("mode = \"bridged\"") != std::string::npos);
   }
 }
+
+TEST_CASE("writable_paths are enforced only when given, as the container sees them", "[compile][writable]") {
+  test::PolicyDir dir;
+  dir.write("a.toml", "[filesystem]\nwritable_paths = [\"/data/\", \"/tmp\"]\n");
+  dir.write("b.toml", "[filesystem]\nwritable_paths = []\n");
+  dir.write("c.toml", "");
+  auto p = compile_policy(load_policy_dir(dir.path()));
+  CHECK((p.zone_values[p.id_of("a") - 1].flags & SYVA_ZONE_F_WRITABLE) != 0);
+  CHECK((p.zone_values[p.id_of("b") - 1].flags & SYVA_ZONE_F_WRITABLE) != 0);  // nothing writable
+  CHECK((p.zone_values[p.id_of("c") - 1].flags & SYVA_ZONE_F_WRITABLE) == 0);
+  REQUIRE(p.writable.size() == 2);
+  CHECK(p.writable[0].first == p.id_of("a"));
+  CHECK(p.writable[0].second.count == 2);
+  CHECK(std::string(p.writable[0].second.paths[0]) == "/data");  // normalised
+  CHECK(std::string(p.writable[0].second.paths[1]) == "/tmp");
+  CHECK(p.writable[1].second.count == 0);
+}

@@ -69,7 +69,7 @@ done
 cat /tmp/syva.log
 
 say "containers: db and db-replica (--label syva.dev/zone=database), web (--label syva.dev/zone=frontend)"
-run db database sh -c 'echo "db password" >/secret; exec /probe listen /shared/db.sock' || exit 1
+run db database sh -c 'echo "db password" >/tmp/secret; exec /probe listen /shared/db.sock' || exit 1
 run db-replica database sleep 600 || exit 1
 run web frontend sleep 600 || exit 1
 i=0
@@ -79,20 +79,20 @@ grep "membership +:" /tmp/syva.log | sed 's/^/  /'
 
 say "web (frontend) tries the database container (pid $db) every way"
 fails=0
-try web open /proc/$db/root/secret && fails=1
+try web open /proc/$db/root/tmp/secret && fails=1
 try web kill $db && fails=1
 try web ptrace $db && fails=1
 try web connect /shared/db.sock && fails=1
 try web open /srv/syva/database/customers.db && fails=1
 
 say "db-replica (same zone) does the same"
-try db-replica open /proc/$db/root/secret || fails=1
+try db-replica open /proc/$db/root/tmp/secret || fails=1
 try db-replica kill $db || fails=1
 try db-replica connect /shared/db.sock || fails=1
 try db-replica open /srv/syva/database/customers.db || fails=1
 
 say "the node (no zone) reads the container's file"
-cat /proc/$db/root/secret || fails=1
+cat /proc/$db/root/tmp/secret || fails=1
 sleep 0.5
 
 say "the agent's log of the denials"
