@@ -48,8 +48,8 @@ static __always_inline int decide_file_of(enum syva_hook hook, struct file *file
 
 static __always_inline int decide_file(enum syva_hook hook, struct file *file, __u32 aux)
 {
-	__u64 cgroup = bpf_get_current_cgroup_id();
-	__u32 caller = zone_of_cgroup(cgroup);
+	__u64 cgroup;
+	__u32 caller = current_zone(&cgroup);
 
 	if (caller == SYVA_ZONE_NONE)
 		return 0;
@@ -146,8 +146,8 @@ static __always_inline int decide_task(enum syva_hook hook, __u32 caller, __u64 
 
 static __always_inline int decide_sock(enum syva_hook hook, struct sock *peer)
 {
-	__u64 cgroup = bpf_get_current_cgroup_id();
-	__u32 caller = zone_of_cgroup(cgroup);
+	__u64 cgroup;
+	__u32 caller = current_zone(&cgroup);
 	struct syva_target t = {};
 
 	if (caller == SYVA_ZONE_NONE)
@@ -220,8 +220,7 @@ int BPF_PROG(syva_file_open, struct file *file, int ret)
 	 * them with the knowledge that they are an exec. */
 	if (file->f_flags & __FMODE_EXEC)
 		return 0;
-	cgroup = bpf_get_current_cgroup_id();
-	caller = zone_of_cgroup(cgroup);
+	caller = current_zone(&cgroup);
 	if (caller == SYVA_ZONE_NONE)
 		return 0;
 	denied = decide_file_of(SYVA_HOOK_FILE_OPEN, file, 0, caller, cgroup);
@@ -261,8 +260,7 @@ int BPF_PROG(syva_ptrace_access_check, struct task_struct *child, unsigned int m
 
 	if (ret)
 		return ret;
-	cgroup = bpf_get_current_cgroup_id();
-	caller = zone_of_cgroup(cgroup);
+	caller = current_zone(&cgroup);
 	if (caller == SYVA_ZONE_NONE)
 		return 0;
 	/* [syscalls] deny = ["ptrace"] forbids it even within the zone. */
@@ -281,8 +279,7 @@ int BPF_PROG(syva_task_kill, struct task_struct *p, struct kernel_siginfo *info,
 
 	if (ret)
 		return ret;
-	cgroup = bpf_get_current_cgroup_id();
-	caller = zone_of_cgroup(cgroup);
+	caller = current_zone(&cgroup);
 	if (caller == SYVA_ZONE_NONE)
 		return 0;
 	return decide_task(SYVA_HOOK_TASK_KILL, caller, cgroup, p, sig, 0);
@@ -312,8 +309,7 @@ int BPF_PROG(syva_task_alloc, struct task_struct *task, unsigned long clone_flag
 
 	if (ret)
 		return ret;
-	cgroup = bpf_get_current_cgroup_id();
-	caller = zone_of_cgroup(cgroup);
+	caller = current_zone(&cgroup);
 	if (caller == SYVA_ZONE_NONE)
 		return 0;
 	/* clone3(CLONE_INTO_CGROUP): the child would start outside the zone. */
@@ -345,8 +341,7 @@ int BPF_PROG(syva_capable, const struct cred *cred, struct user_namespace *ns, i
 
 	if (ret)
 		return ret;
-	cgroup = bpf_get_current_cgroup_id();
-	caller = zone_of_cgroup(cgroup);
+	caller = current_zone(&cgroup);
 	if (caller == SYVA_ZONE_NONE)
 		return 0;
 	if (cred != bpf_get_current_task_btf()->real_cred ||
@@ -443,8 +438,7 @@ int BPF_PROG(syva_file_receive, struct file *file, int ret)
 
 	if (ret)
 		return ret;
-	cgroup = bpf_get_current_cgroup_id();
-	caller = zone_of_cgroup(cgroup);
+	caller = current_zone(&cgroup);
 	if (caller == SYVA_ZONE_NONE)
 		return 0;
 	return decide_cgroup_file(file, caller, cgroup);
@@ -567,8 +561,8 @@ static __always_inline int egress_allowed(__u32 zone, const struct syva_target *
 
 static __always_inline int decide_egress(enum syva_hook hook, struct sockaddr *address)
 {
-	__u64 cgroup = bpf_get_current_cgroup_id();
-	__u32 caller = zone_of_cgroup(cgroup);
+	__u64 cgroup;
+	__u32 caller = current_zone(&cgroup);
 	struct syva_zone_policy *policy;
 	struct syva_target t = {};
 	int ip;

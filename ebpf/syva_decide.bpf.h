@@ -63,6 +63,13 @@ static __always_inline __u32 zone_of_cgroup(__u64 cgroup_id)
 	return zone ? *zone : SYVA_ZONE_NONE;
 }
 
+/* The current task's zone; its cgroup id goes to `cgroup` for the event. */
+static __always_inline __u32 current_zone(__u64 *cgroup)
+{
+	*cgroup = bpf_get_current_cgroup_id();
+	return zone_of_cgroup(*cgroup);
+}
+
 /* The target-task path: the task's default-hierarchy (cgroup v2) cgroup,
  * whose kernfs id is the cgroup directory's inode number. */
 static __always_inline __u64 task_cgroup_id(struct task_struct *task)
@@ -198,8 +205,8 @@ static __always_inline int forbidden_op(enum syva_hook hook, enum syva_op op, __
 /* A hook that only [syscalls] deny governs. */
 static __always_inline int decide_op(enum syva_hook hook, enum syva_op op, __u32 aux)
 {
-	__u64 cgroup = bpf_get_current_cgroup_id();
-	__u32 caller = zone_of_cgroup(cgroup);
+	__u64 cgroup;
+	__u32 caller = current_zone(&cgroup);
 	struct syva_zone_policy *policy;
 
 	if (caller == SYVA_ZONE_NONE)

@@ -64,13 +64,6 @@ void zone_cgroup_via_pin(uint64_t cgroup, uint32_t zone) {
   close(fd);
 }
 
-int open_file(const std::string& path) {
-  int fd = open(path.c_str(), O_RDONLY);
-  if (fd < 0) return errno;
-  close(fd);
-  return 0;
-}
-
 }  // namespace
 
 TEST_CASE("agent: starts, self-tests, denies a cross-zone open, status ACTIVE, stops clean", "[kernel][agent]") {

@@ -25,13 +25,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-int open_file(const std::string& path) {
-  int fd = open(path.c_str(), O_RDONLY);
-  if (fd < 0) return errno;
-  close(fd);
-  return 0;
-}
-
 int errno_of(long rc) { return rc < 0 ? errno : 0; }
 
 }  // namespace

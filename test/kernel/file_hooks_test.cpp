@@ -16,13 +16,6 @@ using namespace syva::ktest;
 
 namespace {
 
-int open_file(const std::string& path) {
-  int fd = open(path.c_str(), O_RDONLY);
-  if (fd < 0) return errno;
-  close(fd);
-  return 0;
-}
-
 // A copy of a real program, so that its inode can be owned by a zone.
 std::string program_copy(const std::string& name) {
   const auto source = std::filesystem::canonical("/bin/true");

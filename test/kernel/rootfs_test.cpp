@@ -22,13 +22,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-int open_file(const std::string& path) {
-  int fd = open(path.c_str(), O_RDONLY);
-  if (fd < 0) return errno;
-  close(fd);
-  return 0;
-}
-
 // An overlay like a container's rootfs: lower (the image), upper, work.
 class Overlay {
  public:

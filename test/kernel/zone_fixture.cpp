@@ -99,6 +99,13 @@ void apply_zone_rules(syva_zone_policy alpha, syva_zone_policy beta, const std::
   enforcer().apply_policy(p);
 }
 
+int open_file(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY);
+  if (fd < 0) return errno;
+  close(fd);
+  return 0;
+}
+
 std::string scratch_file(const std::string& name, const std::string& content) {
   const std::string path = kScratch + "/" + name;
   std::ofstream(path, std::ios::trunc) << content;

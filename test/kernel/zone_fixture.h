@@ -52,6 +52,9 @@ void apply_zone_rules(syva_zone_policy alpha, syva_zone_policy beta = {},
                       const std::vector<EgressEntry>& egress = {},
                       const std::vector<std::pair<uint32_t, syva_writable_paths>>& writable = {});
 
+// open(path, O_RDONLY) and close: 0, or the errno the kernel answered.
+int open_file(const std::string& path);
+
 // A file under kScratch with `content`, returned as its path.
 std::string scratch_file(const std::string& name, const std::string& content = "syva");
 
