@@ -285,17 +285,20 @@ int BPF_PROG(syva_task_kill, struct task_struct *p, struct kernel_siginfo *info,
 	return decide_task(SYVA_HOOK_TASK_KILL, caller, cgroup, p, sig, 0);
 }
 
-/* Marks the zone's workload (see `workload` in syva_maps.bpf.h). */
+/* Marks `task` as the zone's workload (see `workload` in syva_maps.bpf.h). */
+static __always_inline void mark_workload(struct task_struct *task)
+{
+	__u32 *mark = bpf_task_storage_get(&workload, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+	if (mark)
+		*mark = 1;
+}
+
 SEC("lsm/bprm_committed_creds")
 int BPF_PROG(syva_bprm_committed_creds, struct linux_binprm *bprm)
 {
-	__u32 *mark;
-
-	if (zone_of_cgroup(bpf_get_current_cgroup_id()) == SYVA_ZONE_NONE)
-		return 0;
-	mark = bpf_task_storage_get(&workload, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (mark)
-		*mark = 1;
+	if (zone_of_cgroup(bpf_get_current_cgroup_id()) != SYVA_ZONE_NONE)
+		mark_workload(bpf_get_current_task_btf());
 	return 0;
 }
 
@@ -305,7 +308,6 @@ int BPF_PROG(syva_task_alloc, struct task_struct *task, unsigned long clone_flag
 	struct syva_target t = {};
 	__u64 cgroup;
 	__u32 caller;
-	__u32 *mark;
 
 	if (ret)
 		return ret;
@@ -317,9 +319,7 @@ int BPF_PROG(syva_task_alloc, struct task_struct *task, unsigned long clone_flag
 		return refuse(SYVA_HOOK_CGROUP_MOVE, caller, cgroup, caller, &t);
 	if (!bpf_task_storage_get(&workload, bpf_get_current_task_btf(), 0, 0))
 		return 0;
-	mark = bpf_task_storage_get(&workload, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (mark)
-		*mark = 1;
+	mark_workload(task);
 	return 0;
 }
 
