@@ -441,7 +441,14 @@ int BPF_PROG(syva_file_receive, struct file *file, int ret)
 	caller = current_zone(&cgroup);
 	if (caller == SYVA_ZONE_NONE)
 		return 0;
-	return decide_cgroup_file(file, caller, cgroup);
+	ret = decide_cgroup_file(file, caller, cgroup);
+	if (ret)
+		return ret;
+	/* An open descriptor is judged once, when it is opened; reads and
+	 * writes through it are not (file_permission runs on every read).
+	 * One opened in another zone reaches this zone only by being passed,
+	 * so it is judged again here, as if this zone had opened it. */
+	return decide_file_of(SYVA_HOOK_FILE_RECEIVE, file, 0, caller, cgroup);
 }
 
 SEC("lsm/unix_stream_connect")

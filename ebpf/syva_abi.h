@@ -53,8 +53,10 @@ enum syva_hook {
 	SYVA_HOOK_SOCKET_SENDMSG = 19,
 	/* [filesystem] writable_paths: file_open for writing */
 	SYVA_HOOK_FILE_WRITE = 20,
-	SYVA_HOOK_SELFTEST = 21, /* not an LSM hook: the startup self-test probe */
-	SYVA_HOOK_COUNT = 22,
+	/* a descriptor received over a Unix socket (SCM_RIGHTS) or pidfd_getfd */
+	SYVA_HOOK_FILE_RECEIVE = 21,
+	SYVA_HOOK_SELFTEST = 22, /* not an LSM hook: the startup self-test probe */
+	SYVA_HOOK_COUNT = 23,
 };
 
 /* [syscalls] deny, as bits of syva_zone_policy.denied_ops: one per group of

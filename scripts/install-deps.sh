@@ -8,7 +8,7 @@ pkgs=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libtomlplusplus-dev libfmt-dev libspdlog-dev catch2 nlohmann-json3-dev
   qemu-system-x86 busybox-static cpio
-  containerd runc
+  containerd runc liburing-dev
   python3 python3-yaml
 )
 missing=()

@@ -117,15 +117,6 @@ void ensure_bpffs(const fs::path& dir) {
 
 }  // namespace
 
-const std::vector<std::string>& Enforcer::map_names() {
-  static const std::vector<std::string> names = {"zone_membership", "zone_policy", "zone_names",
-                                                 "inode_zone",      "superblock_zone",    "zone_allowed_comms",
-                                                 "counters",        "events",             "selftest",
-                                                 "agent_state",     "workload",           "egress_rules",
-                                                 "writable_paths",  "path_scratch"};
-  return names;
-}
-
 const std::vector<std::string>& Enforcer::enforcing_programs() {
   static const std::vector<std::string> names = {
       "syva_file_open",      "syva_bprm_check",          "syva_mmap_file",        "syva_ptrace_access_check",
@@ -174,6 +165,11 @@ void Enforcer::open_and_load() {
     bpf_map__set_pin_path(map, (fs::path(options_.pin_path) / bpf_map__name(map)).c_str());
   }
   remove_incompatible_pins();
+  std::set<std::string> pinned_maps = {"links"};
+  bpf_object__for_each_map(map, skel_->obj) {
+    if (!bpf_map__is_internal(map)) pinned_maps.insert(bpf_map__name(map));
+  }
+  remove_retired_pins(options_.pin_path, pinned_maps);
 
   if (!options_.load_programs) {
     bpf_program* prog;
@@ -213,6 +209,19 @@ void Enforcer::remove_incompatible_pins() {
   }
 }
 
+// The pin directory is Syva's alone: a name this syva does not pin was left
+// by another version (a renamed map, a retired hook). A retired hook's link
+// pin would keep its program attached, judging with maps no agent updates.
+void Enforcer::remove_retired_pins(const std::string& dir, const std::set<std::string>& current) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename();
+    if (current.count(name)) continue;
+    spdlog::warn("removing stale pin {}: this syva does not pin it", entry.path().string());
+    fs::remove(entry.path(), ec);
+  }
+}
+
 void Enforcer::attach() {
   if (!options_.load_programs) throw EnforcerError("programs were not loaded (maps-only mode)");
   std::error_code ec;
@@ -237,6 +246,8 @@ void Enforcer::attach() {
       spdlog::warn("pinning link {} failed: {}; enforcement will stop if the agent dies", path, errstr(errno));
   }
   links_ = std::move(fresh);
+  remove_retired_pins(links_dir(options_.pin_path),
+                      std::set<std::string>(enforcing_programs().begin(), enforcing_programs().end()));
 }
 
 void Enforcer::unpin_all() {

@@ -97,13 +97,13 @@ class Enforcer {
   syva_bpf* skeleton() { return skel_; }
   int map_fd(const char* name) const;
 
-  // Names of the pinned maps and of the enforcing programs.
-  static const std::vector<std::string>& map_names();
+  // Names of the enforcing programs (their links are pinned by these names).
   static const std::vector<std::string>& enforcing_programs();
 
  private:
   void open_and_load();
   void remove_incompatible_pins();
+  void remove_retired_pins(const std::string& dir, const std::set<std::string>& current);
   void unpin_all();
   // Names of the zones that members or owned filesystems refer to.
   std::set<std::string> zones_in_use() const;

@@ -35,10 +35,11 @@ std::string format_deny(const syva_event& e, const ZoneNameLookup& zone_name) {
                                  safe_comm(e.comm, sizeof(e.comm)), zone_label(e.caller_zone, zone_name));
   // Cross-zone hooks name the zone reached; the others are the caller's own
   // zone's rules ([capabilities], [syscalls], cgroup moves).
-  if (e.hook <= SYVA_HOOK_UNIX_SEND) line += fmt::format(" target_zone={}", zone_label(e.target_zone, zone_name));
+  if (e.hook <= SYVA_HOOK_UNIX_SEND || e.hook == SYVA_HOOK_FILE_RECEIVE) line += fmt::format(" target_zone={}", zone_label(e.target_zone, zone_name));
   switch (e.hook) {
     case SYVA_HOOK_FILE_OPEN:
     case SYVA_HOOK_BPRM_CHECK:
+    case SYVA_HOOK_FILE_RECEIVE:
       line += fmt::format(" dev={}:{} ino={}", e.dev >> 20, e.dev & 0xfffff, e.ino);
       break;
     case SYVA_HOOK_MMAP_FILE:

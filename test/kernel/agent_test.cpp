@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -142,6 +143,93 @@ TEST_CASE("agent: killed with SIGKILL, enforcement stays; a restart re-adopts th
   CHECK(run_in(&frontend, [&] { return open_file(secret); }).err == EPERM);  // membership kept
   CHECK(second.stop(SIGTERM) == 0);
   CHECK_FALSE(fs::exists(kPin));
+  fs::remove_all(dir);
+}
+
+// What an older or crashed syva can leave behind: a map pinned with an
+// older layout (fewer hooks in `counters`), a map this version no longer
+// has, and the link of a retired hook, which keeps its program attached.
+TEST_CASE("agent: a stale pin directory from a crashed agent of another version is recovered", "[kernel][agent]") {
+  REQUIRE_BPF_LSM();
+  const std::string dir = kScratch + "/agent-policies";
+  const std::string secret = write_policies(dir);
+  const std::string log = kScratch + "/agent-stale.log";
+  fs::remove(log);
+  fs::remove(log + ".second");
+
+  Cgroup frontend("agent-stale-frontend", SYVA_ZONE_NONE);
+  {
+    Agent first(dir, log);
+    REQUIRE(first.wait_for("enforcing:"));
+    zone_cgroup_via_pin(frontend.id(), 2);
+    first.stop(SIGKILL);
+  }
+  const std::string counters = kPin + "/counters";
+  REQUIRE(unlink(counters.c_str()) == 0);
+  int old_counters = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "counters", 4, sizeof(syva_counters),
+                                    SYVA_HOOK_COUNT - 1, nullptr);
+  REQUIRE(old_counters >= 0);
+  REQUIRE(bpf_obj_pin(old_counters, counters.c_str()) == 0);
+  close(old_counters);
+  int retired_map = bpf_map_create(BPF_MAP_TYPE_HASH, "zone_rules_v0", 4, 4, 16, nullptr);
+  REQUIRE(retired_map >= 0);
+  REQUIRE(bpf_obj_pin(retired_map, (kPin + "/zone_rules_v0").c_str()) == 0);
+  close(retired_map);
+  // The crashed agent's file_open link, pinned a second time under a name
+  // this syva does not attach: only removing that pin detaches it.
+  int link = bpf_obj_get((kPin + "/links/syva_file_open").c_str());
+  REQUIRE(link >= 0);
+  bpf_link_info info{};
+  uint32_t len = sizeof(info);
+  REQUIRE(bpf_obj_get_info_by_fd(link, &info, &len) == 0);
+  const uint32_t retired_link_id = info.id;
+  REQUIRE(bpf_obj_pin(link, (kPin + "/links/syva_inode_permission").c_str()) == 0);
+  close(link);
+
+  Agent second(dir, log + ".second");
+  REQUIRE(second.wait_for("enforcing:"));
+  const auto text = second.log();
+  INFO(text);
+  CHECK(text.find("removing stale pin " + counters + ": its layout differs") != std::string::npos);
+  CHECK(text.find("removing stale pin " + kPin + "/zone_rules_v0") != std::string::npos);
+  CHECK(text.find("removing stale pin " + kPin + "/links/syva_inode_permission") != std::string::npos);
+  CHECK(text.find("re-adopted pinned state") != std::string::npos);
+
+  // The retired link is gone from the kernel, not just from the directory
+  // (links are freed after an RCU grace period).
+  bool detached = false;
+  for (int i = 0; i < 100 && !detached; ++i) {
+    int fd = bpf_link_get_fd_by_id(retired_link_id);
+    if (fd < 0 && errno == ENOENT) detached = true;
+    if (fd >= 0) close(fd);
+    if (!detached) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(detached);
+  // Exactly what this syva pins, the counters in its own layout.
+  std::set<std::string> pins, links;
+  for (const auto& e : fs::directory_iterator(kPin)) pins.insert(e.path().filename());
+  for (const auto& e : fs::directory_iterator(kPin + "/links")) links.insert(e.path().filename());
+  CHECK_FALSE(pins.count("zone_rules_v0"));
+  CHECK(pins.count("zone_membership"));
+  CHECK(links.size() == Enforcer::enforcing_programs().size());
+  CHECK_FALSE(links.count("syva_inode_permission"));
+  int fresh = bpf_obj_get(counters.c_str());
+  REQUIRE(fresh >= 0);
+  bpf_map_info map_info{};
+  len = sizeof(map_info);
+  REQUIRE(bpf_obj_get_info_by_fd(fresh, &map_info, &len) == 0);
+  close(fresh);
+  CHECK(map_info.max_entries == SYVA_HOOK_COUNT);
+
+  // Membership outlived both the crash and the recovery; counting works.
+  CHECK(run_in(&frontend, [&] { return open_file(secret); }).err == EPERM);
+  auto status = shell(syva_binary() + " status --pin-path " + kPin);
+  INFO(status.output);
+  CHECK(status.output.find("syva: ACTIVE") != std::string::npos);
+  CHECK(status.output.find("deny=1 ") != std::string::npos);
+  CHECK(second.stop(SIGTERM) == 0);
+  CHECK_FALSE(fs::exists(kPin));
+  CHECK(run_in(&frontend, [&] { return open_file(secret); }).err == 0);  // nothing left attached
   fs::remove_all(dir);
 }
 

@@ -1,8 +1,14 @@
 // Bypass attempts: a process in zone alpha tries, by the side doors the
 // kernel offers, what the front door denies it about zone beta. Each must be
-// refused with the errno the kernel gives when Syva says no.
+// refused with the errno the kernel gives when Syva says no; each also runs
+// from beta, where it must succeed, so a refusal is Syva's and not a broken
+// attempt.
 #include <fcntl.h>
+#include <liburing.h>
+#include <linux/openat2.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -15,7 +21,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
+#include <tuple>
+#include <vector>
 
 #include "kernel/zone_fixture.h"
 
@@ -118,5 +127,228 @@ TEST_CASE("bypass: an abstract Unix socket of another zone is refused like a nam
   };
   CHECK(run_in(&alpha, connect_abstract).err == EPERM);
   CHECK(run_in(&beta, connect_abstract).err == 0);
+  drain_events();
+}
+
+namespace {
+
+// The static zone probe beside this binary: `zone-probe open PATH` exits
+// with the errno open() saw.
+std::string zone_probe() { return fs::read_symlink("/proc/self/exe").parent_path() / "syva-zone-probe"; }
+
+// A directory under kScratch holding `secret`, owned by beta, and a copy of
+// the zone probe as `beta-bin`, owned by beta too.
+struct BetaFiles {
+  std::string dir, secret, binary;
+  explicit BetaFiles(const std::string& name) : dir(kScratch + "/" + name) {
+    fs::remove_all(dir);
+    fs::create_directories(dir + "/beta");
+    secret = dir + "/beta/secret";
+    binary = dir + "/beta/beta-bin";
+    std::ofstream(secret) << "beta's";
+    fs::copy_file(zone_probe(), binary);
+    apply_policy(false, {{secret, kBeta}, {binary, kBeta}});
+  }
+  ~BetaFiles() { fs::remove_all(dir); }
+};
+
+int exec_fd(int fd, const std::string& action, const std::string& arg) {
+  std::string argv0 = "zone-probe";
+  char* argv[] = {argv0.data(), const_cast<char*>(action.c_str()), const_cast<char*>(arg.c_str()), nullptr};
+  char* envp[] = {nullptr};
+  syscall(SYS_execveat, fd, "", argv, envp, AT_EMPTY_PATH);
+  return errno;
+}
+
+}  // namespace
+
+TEST_CASE("bypass: bind mounts, O_PATH reopened through /proc/self/fd and openat2 reach the owned inode",
+          "[kernel][bypass]") {
+  REQUIRE_BPF_LSM();
+  BetaFiles files("bypass-paths");
+  Cgroup alpha("bypass4-alpha", kAlpha);
+  const std::string bound = files.dir + "/bound", decoy = files.dir + "/decoy";
+  fs::create_directories(bound);
+  std::ofstream(decoy) << "alpha may read this";
+
+  // Mounts in a private mount namespace of the child: nothing outlives it.
+  auto in_private_mounts = [](const std::function<int()>& action) {
+    return [action] {
+      if (unshare(CLONE_NEWNS) != 0 || mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return 100;
+      return action();
+    };
+  };
+  CHECK(run_in(&alpha, in_private_mounts([&] {
+          if (mount((files.dir + "/beta").c_str(), bound.c_str(), nullptr, MS_BIND, nullptr) != 0) return 101;
+          return open_file(bound + "/secret");
+        })).err == EPERM);
+  CHECK(run_in(&alpha, in_private_mounts([&] {
+          if (mount(files.secret.c_str(), decoy.c_str(), nullptr, MS_BIND, nullptr) != 0) return 101;
+          return open_file(decoy);
+        })).err == EPERM);
+  CHECK(run_in(&alpha, [&] { return open_file(decoy); }).err == 0);
+
+  // O_PATH opens nothing for reading (no file_open), so it succeeds; the
+  // reopen through /proc/self/fd is a real open of the same inode.
+  CHECK(run_in(&alpha, [&] {
+          int fd = open(files.secret.c_str(), O_PATH);
+          if (fd < 0) return 100;
+          return open_file("/proc/self/fd/" + std::to_string(fd));
+        }).err == EPERM);
+  CHECK(run_in(&alpha, [&] {
+          open_how how{};
+          how.flags = O_RDONLY;
+          how.resolve = RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS;
+          long fd = syscall(SYS_openat2, AT_FDCWD, files.secret.c_str(), &how, sizeof(how));
+          return fd < 0 ? errno : 0;
+        }).err == EPERM);
+  drain_events();
+}
+
+TEST_CASE("bypass: execveat of another zone's binary is refused; code run from a memfd stays in its zone",
+          "[kernel][bypass]") {
+  REQUIRE_BPF_LSM();
+  BetaFiles files("bypass-exec");
+  Cgroup alpha("bypass5-alpha", kAlpha);
+  Cgroup beta("bypass5-beta", kBeta);
+  const auto exec_beta_bin = [&] {
+    int fd = open(files.binary.c_str(), O_PATH);
+    return fd < 0 ? 100 : exec_fd(fd, "open", "/");
+  };
+  CHECK(run_in(&alpha, exec_beta_bin).err == EPERM);
+  CHECK(run_in(&beta, exec_beta_bin).err == 0);  // its own zone's binary runs, and its open of / succeeds
+  const auto before = counters(SYVA_HOOK_BPRM_CHECK).deny + counters(SYVA_HOOK_FILE_OPEN).deny;
+
+  // A memfd is nobody's file: the exec succeeds, and the program it runs is
+  // still the caller's zone's workload, refused beta's file.
+  const auto exec_from_memfd = [&] {
+    int fd = static_cast<int>(syscall(SYS_memfd_create, "zone-probe", 0));
+    std::ifstream in(zone_probe(), std::ios::binary);
+    std::string code((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (fd < 0 || code.empty() || write(fd, code.data(), code.size()) != static_cast<ssize_t>(code.size())) return 100;
+    return exec_fd(fd, "open", files.secret);
+  };
+  CHECK(run_in(&alpha, exec_from_memfd).err == EPERM);
+  CHECK(run_in(&beta, exec_from_memfd).err == 0);
+  CHECK(counters(SYVA_HOOK_BPRM_CHECK).deny + counters(SYVA_HOOK_FILE_OPEN).deny == before + 1);
+  drain_events();
+}
+
+TEST_CASE("bypass: io_uring's openat is judged as open() is, inline, in io-wq and in an SQPOLL thread",
+          "[kernel][bypass]") {
+  REQUIRE_BPF_LSM();
+  {
+    io_uring probe;
+    if (int rc = io_uring_queue_init(2, &probe, 0); rc < 0)
+      SYVA_SKIP(std::string("io_uring is not available on this kernel: ") + strerror(-rc));
+    io_uring_queue_exit(&probe);
+  }
+  BetaFiles files("bypass-uring");
+  Cgroup alpha("bypass6-alpha", kAlpha);
+  Cgroup beta("bypass6-beta", kBeta);
+  // 0 or the errno the ring's completion carried.
+  auto uring_open = [&](unsigned setup_flags, unsigned char sqe_flags) {
+    return [=, &files] {
+      io_uring ring;
+      io_uring_params params{};
+      params.flags = setup_flags;
+      params.sq_thread_idle = 100;
+      if (io_uring_queue_init_params(4, &ring, &params) < 0) return 100;
+      io_uring_sqe* sqe = io_uring_get_sqe(&ring);
+      io_uring_prep_openat(sqe, AT_FDCWD, files.secret.c_str(), O_RDONLY, 0);
+      sqe->flags |= sqe_flags;
+      io_uring_cqe* cqe = nullptr;
+      if (io_uring_submit(&ring) != 1 || io_uring_wait_cqe(&ring, &cqe) != 0) return 101;
+      const int res = cqe->res;
+      io_uring_cqe_seen(&ring, cqe);
+      io_uring_queue_exit(&ring);
+      return res < 0 ? -res : 0;
+    };
+  };
+  for (const auto& [name, setup, flags] : std::vector<std::tuple<const char*, unsigned, unsigned char>>{
+           {"inline", 0, 0}, {"io-wq worker", 0, IOSQE_ASYNC}, {"SQPOLL thread", IORING_SETUP_SQPOLL, 0}}) {
+    INFO(name);
+    CHECK(run_in(&alpha, uring_open(setup, flags)).err == EPERM);
+    CHECK(run_in(&beta, uring_open(setup, flags)).err == 0);
+  }
+  drain_events();
+}
+
+TEST_CASE("bypass: a descriptor of another zone's file is refused when passed, by SCM_RIGHTS or pidfd_getfd",
+          "[kernel][bypass]") {
+  REQUIRE_BPF_LSM();
+  BetaFiles files("bypass-passing");
+  Cgroup alpha("bypass7-alpha", kAlpha);
+  Cgroup beta("bypass7-beta", kBeta);
+
+  // A stream pair made before either side joined its zone, as a runtime or
+  // a shared parent would leave one: no connect for unix_stream_connect to
+  // judge, so the descriptor itself must be.
+  int pair[2];
+  REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, pair) == 0);
+  const auto send_secret = [&] {
+    int fd = open(files.secret.c_str(), O_RDONLY);
+    if (fd < 0) return errno;
+    char byte = 'x';
+    iovec iov{&byte, 1};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof(control);
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    return sendmsg(pair[0], &msg, 0) == 1 ? 0 : errno;
+  };
+  // 0 when the descriptor arrived and reads beta's bytes; EPERM when the
+  // kernel dropped it (a refused descriptor is not installed, and the
+  // message says so with MSG_CTRUNC).
+  const auto receive = [&] {
+    char byte;
+    iovec iov{&byte, 1};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof(control);
+    if (recvmsg(pair[1], &msg, 0) != 1) return 100;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    if (!c) return (msg.msg_flags & MSG_CTRUNC) ? EPERM : 101;
+    int fd;
+    memcpy(&fd, CMSG_DATA(c), sizeof(int));
+    char text[6] = {};
+    return read(fd, text, sizeof(text)) == 6 && memcmp(text, "beta's", 6) == 0 ? 0 : 102;
+  };
+  const auto denied_before = counters(SYVA_HOOK_FILE_RECEIVE).deny;
+  REQUIRE(run_in(&beta, send_secret).err == 0);
+  const auto alpha_receives = run_in(&alpha, receive);
+  CHECK(alpha_receives.err == EPERM);
+  CHECK(counters(SYVA_HOOK_FILE_RECEIVE).deny == denied_before + 1);
+  const syva_event e = only_event(drain_events(), SYVA_HOOK_FILE_RECEIVE, alpha_receives.pid);
+  CHECK(e.caller_zone == kAlpha);
+  CHECK(e.target_zone == kBeta);
+  REQUIRE(run_in(&beta, send_secret).err == 0);
+  CHECK(run_in(&beta, receive).err == 0);
+  close(pair[0]);
+  close(pair[1]);
+
+  // A process that opened the file before it was zoned alpha (out of
+  // Syva's sight) holds it; another alpha process may ptrace-read its
+  // descriptors, but not take that one.
+  Target holder(nullptr, [&] {
+    int fd = open(files.secret.c_str(), O_RDONLY);
+    if (fd < 0 || dup2(fd, 200) != 200) _exit(90);
+  });
+  std::ofstream(alpha.path() + "/cgroup.procs") << holder.pid() << std::endl;
+  CHECK(run_in(&alpha, [&] {
+          int pidfd = static_cast<int>(syscall(SYS_pidfd_open, holder.pid(), 0));
+          if (pidfd < 0) return 100;
+          return errno_of(syscall(SYS_pidfd_getfd, pidfd, 200, 0));
+        }).err == EPERM);
   drain_events();
 }
