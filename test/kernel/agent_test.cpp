@@ -25,6 +25,7 @@
 #include "host/private_containerd.h"
 #include "kernel/agent_process.h"
 #include "kernel/zone_fixture.h"
+#include "support/bad_policies.h"
 
 using namespace syva;
 using namespace syva::ktest;
@@ -307,6 +308,12 @@ class ConfigMapDir {
     fs::rename(dir_ + "/..data_tmp", dir_ + "/..data");
     for (const auto& [name, text] : files)
       if (!fs::is_symlink(dir_ + "/" + name)) fs::create_symlink("..data/" + name, dir_ + "/" + name);
+    // Keys no longer published go, as the kubelet removes them.
+    for (const auto& e : fs::directory_iterator(dir_)) {
+      const std::string name = e.path().filename();
+      if (name[0] != '.' && !files.count(name)) fs::remove(e.path());
+    }
+    if (version_ > 1) fs::remove_all(fmt::format("{}/..v{}", dir_, version_ - 1));
   }
 
  private:
@@ -370,6 +377,59 @@ TEST_CASE("agent: a changed policy directory is reloaded whole, an invalid one i
   REQUIRE(agent.signal(SIGHUP));
   REQUIRE(agent.wait_for("policy reloaded: generation 4"));
   CHECK(occurrences(agent.log(), "(SIGHUP)") == 1);
+  CHECK(agent.stop(SIGTERM) == 0);
+  fs::remove_all(owned);
+}
+
+TEST_CASE("agent: every invalid policy of the table is refused with its error; what is enforced stays",
+          "[kernel][agent][reload]") {
+  REQUIRE_BPF_LSM();
+  const std::string owned = kScratch + "/table-owned";
+  fs::create_directories(owned);
+  std::ofstream(owned + "/secret") << "database secret\n";
+  const std::string secret = owned + "/secret";
+  const std::map<std::string, std::string> good = {
+      {"database.toml", "[filesystem]\nhost_paths = [\"" + owned + "\"]\n"}, {"frontend.toml", ""}};
+  ConfigMapDir policies(kScratch + "/table-policies");
+  policies.publish(good);
+  const std::string log = kScratch + "/agent-table.log";
+  fs::remove(log);
+
+  Agent agent(policies.path(), log);
+  REQUIRE(agent.wait_for("enforcing:"));
+  Cgroup frontend("agent-table-frontend", SYVA_ZONE_NONE);
+  zone_cgroup_via_pin(frontend.id(), 2);
+  REQUIRE(run_in(&frontend, [&] { return open_file(secret); }).err == EPERM);
+
+  const std::string rejected = "policy change rejected";
+  size_t tried = 0;
+  for (const auto& bad : syva::test::kBadPolicies) {
+    INFO(bad.what);
+    auto files = good;
+    files[bad.file] = bad.body;
+    policies.publish(files);
+    ++tried;
+    std::string text;
+    for (int i = 0; i < 300 && occurrences(text = agent.log(), rejected) < tried; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    REQUIRE(occurrences(text, rejected) == tried);
+    // This case's problem is said between the previous rejection and this one.
+    size_t from = 0;
+    for (size_t n = 1; n < tried; ++n) from = text.find(rejected, from) + rejected.size();
+    const std::string said = text.substr(from, text.find(rejected, from) - from);
+    INFO(said);
+    CHECK(said.find(bad.expected) != std::string::npos);
+    CHECK(run_in(&frontend, [&] { return open_file(secret); }).err == EPERM);
+    auto status = shell(syva_binary() + " status --pin-path " + kPin);
+    CHECK(status.output.find(bad.expected) != std::string::npos);
+  }
+  CHECK(tried == std::size(syva::test::kBadPolicies));
+  CHECK(occurrences(agent.log(), "policy reloaded") == 0);
+
+  // And the good policy, published again, is taken.
+  policies.publish(good);
+  REQUIRE(agent.wait_for("policy reloaded"));
+  CHECK(run_in(&frontend, [&] { return open_file(secret); }).err == EPERM);
   CHECK(agent.stop(SIGTERM) == 0);
   fs::remove_all(owned);
 }
