@@ -3,12 +3,14 @@
 
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <string>
 
 #include <spdlog/spdlog.h>
 
 #include "cli/run_agent.h"
 #include "cli/status.h"
+#include "events/batched_log_sink.h"
 
 namespace {
 
@@ -40,7 +42,8 @@ int usage_error(const char* what) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>("syva", std::make_shared<syva::BatchedStdoutSink>()));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
 
   bool status = argc > 1 && strcmp(argv[1], "status") == 0;
   if (status) {

@@ -1,6 +1,7 @@
 #include "events/event_reader.h"
 
 #include <bpf/libbpf.h>
+#include <sys/epoll.h>
 
 #include <cerrno>
 #include <cstring>
@@ -8,6 +9,8 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include "events/batched_log_sink.h"
 
 namespace syva {
 
@@ -39,10 +42,18 @@ int EventReader::drain() { return ring_buffer__consume(rb_); }
 
 void EventReader::start() {
   thread_ = std::thread([this] {
+    const int epoll_fd = ring_buffer__epoll_fd(rb_);
     while (!stop_) {
-      int n = ring_buffer__poll(rb_, 200 /* ms: bounds shutdown latency */);
-      if (n < 0 && n != -EINTR) {
-        spdlog::error("reading the events ring buffer failed: {}", strerror(-n));
+      epoll_event ready;
+      int n = epoll_wait(epoll_fd, &ready, 1, 200 /* ms: bounds shutdown latency */);
+      if (n < 0 && errno != EINTR) {
+        spdlog::error("waiting on the events ring buffer failed: {}", strerror(errno));
+        return;
+      }
+      if (n <= 0) continue;
+      LogBatch batch;  // what one wake-up drains is logged in one write
+      if (int err = ring_buffer__consume(rb_); err < 0) {
+        spdlog::error("reading the events ring buffer failed: {}", strerror(-err));
         return;
       }
     }

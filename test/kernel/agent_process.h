@@ -30,6 +30,7 @@ class AgentProcess {
   int stop(int sig);
   bool signal(int sig) const;
   std::string log() const { return read_file(log_); }
+  pid_t pid() const { return pid_; }
 
  private:
   std::string log_;

@@ -436,6 +436,17 @@ TEST_CASE("agent: every invalid policy of the table is refused with its error; w
 
 namespace {
 
+// User plus system CPU time a process has used, from /proc/PID/stat.
+double cpu_seconds(pid_t pid) {
+  std::istringstream stat(read_file(fmt::format("/proc/{}/stat", pid)));
+  std::string field;
+  for (int i = 1; i <= 13 && stat >> field; ++i) {
+  }
+  unsigned long long utime = 0, stime = 0;
+  stat >> utime >> stime;
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 syva_counters pinned_counters(syva_hook hook) {
   int fd = bpf_obj_get((kPin + "/counters").c_str());
   REQUIRE(fd >= 0);
@@ -462,6 +473,7 @@ TEST_CASE("agent: a flood of denials is never let through, drops are counted, th
   // buffer (1 MiB) fills, and what it cannot hold is dropped and counted.
   constexpr int kAttempts = 60000;
   const auto before = pinned_counters(SYVA_HOOK_FILE_OPEN);
+  const double cpu_before = cpu_seconds(agent.pid());
   auto flood = run_in(&frontend, [&] {
     for (int i = 0; i < kAttempts; ++i)
       if (open_file(secret) != EPERM) return 1;  // one slipped through
@@ -483,7 +495,9 @@ TEST_CASE("agent: a flood of denials is never let through, drops are counted, th
     return n;
   };
   for (int i = 0; i < 300 && logged() + dropped < static_cast<size_t>(kAttempts); ++i) usleep(100'000);
-  WARN("flood: " << kAttempts << " denials, " << logged() << " logged, " << dropped << " dropped");
+  const double cpu = cpu_seconds(agent.pid()) - cpu_before;
+  WARN("flood: " << kAttempts << " denials, " << logged() << " logged, " << dropped << " dropped; the agent used "
+                 << cpu << " s of CPU, " << cpu * 1e6 / std::max<size_t>(logged(), 1) << " us a logged denial");
   CHECK(logged() + dropped == static_cast<size_t>(kAttempts));
 
   // Responsive: status answers and says what was lost; a stop is clean.
