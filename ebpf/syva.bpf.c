@@ -21,6 +21,7 @@ char LICENSE[] SEC("license") = "GPL";
  * TOMOYO test it since 6.8). open(2) cannot set this bit. */
 #define __FMODE_EXEC 0x20
 #define PROT_EXEC 0x4
+#define SIGIO 29
 
 /* Files: no owner means no enforcement, so a zoned process still reads the
  * node's shared libraries and /proc. Zoned callers pay two lookups at most:
@@ -283,6 +284,60 @@ int BPF_PROG(syva_task_kill, struct task_struct *p, struct kernel_siginfo *info,
 	if (caller == SYVA_ZONE_NONE)
 		return 0;
 	return decide_task(SYVA_HOOK_TASK_KILL, caller, cgroup, p, sig, 0);
+}
+
+/* A kernel pointer's value as a plain number, to key a map by (the
+ * verifier will not do arithmetic on it as a pointer). */
+static __always_inline __u64 address_of(const void *p)
+{
+	__u64 address = 0;
+
+	bpf_probe_read_kernel(&address, sizeof(address), &p);
+	return address;
+}
+
+/* Until 6.12 a file embeds its fown_struct; since, it points to one that
+ * points back. The record is keyed by the file's address either way. */
+struct file___embedded_fown {
+	struct fown_struct f_owner;
+} __attribute__((preserve_access_index));
+struct fown_struct___with_file {
+	struct file *file;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u64 file_of_fown(struct fown_struct *fown)
+{
+	if (bpf_core_field_exists(struct fown_struct___with_file, file))
+		return (__u64)BPF_CORE_READ((struct fown_struct___with_file *)fown, file);
+	return address_of(fown) - bpf_core_field_offset(struct file___embedded_fown, f_owner);
+}
+
+/* F_SETOWN then F_SETSIG: the kernel signals the owner whenever the file
+ * has I/O, from whatever context the I/O completes in, and asks only
+ * file_send_sigiotask, never task_kill. The sender is who set the owner. */
+SEC("lsm/file_set_fowner")
+int BPF_PROG(syva_file_set_fowner, struct file *file)
+{
+	__u64 cgroup, key = address_of(file);
+	__u32 zone = current_zone(&cgroup);
+
+	bpf_map_update_elem(&sigio_owner_zone, &key, &zone, BPF_ANY);
+	return 0;
+}
+
+SEC("lsm/file_send_sigiotask")
+int BPF_PROG(syva_file_send_sigiotask, struct task_struct *tsk, struct fown_struct *fown, int sig, int ret)
+{
+	__u64 cgroup = 0, key = file_of_fown(fown);
+	__u32 *setter, caller;
+
+	if (ret)
+		return ret;
+	setter = bpf_map_lookup_elem(&sigio_owner_zone, &key);
+	caller = setter ? *setter : current_zone(&cgroup);
+	if (caller == SYVA_ZONE_NONE)
+		return 0;
+	return decide_task(SYVA_HOOK_SIGIO, caller, cgroup, tsk, sig ? sig : SIGIO, 0);
 }
 
 /* Marks `task` as the zone's workload (see `workload` in syva_maps.bpf.h). */

@@ -22,6 +22,7 @@
 #define SYVA_WRITABLE_PATHS 8
 #define SYVA_WRITABLE_PATH_LEN 64
 #define SYVA_MAX_PAIRS 65536
+#define SYVA_MAX_SIGIO_OWNERS 65536
 #define SYVA_ZONE_NAME_LEN 64
 #define SYVA_EVENTS_BYTES (1u << 20)
 
@@ -55,8 +56,10 @@ enum syva_hook {
 	SYVA_HOOK_FILE_WRITE = 20,
 	/* a descriptor received over a Unix socket (SCM_RIGHTS) or pidfd_getfd */
 	SYVA_HOOK_FILE_RECEIVE = 21,
-	SYVA_HOOK_SELFTEST = 22, /* not an LSM hook: the startup self-test probe */
-	SYVA_HOOK_COUNT = 23,
+	/* SIGIO, or F_SETSIG's signal, sent for a file's owner (F_SETOWN) */
+	SYVA_HOOK_SIGIO = 22,
+	SYVA_HOOK_SELFTEST = 23, /* not an LSM hook: the startup self-test probe */
+	SYVA_HOOK_COUNT = 24,
 };
 
 /* [syscalls] deny, as bits of syva_zone_policy.denied_ops: one per group of

@@ -109,6 +109,17 @@ struct {
 	__type(value, __u32);
 } workload SEC(".maps");
 
+/* Who asked for a file's SIGIO: the zone that last set its owner
+ * (F_SETOWN), keyed by the file's address. Written for
+ * every setter, the host (zone 0) included; a record the LRU dropped leaves
+ * the task the I/O runs on as the sender. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SYVA_MAX_SIGIO_OWNERS);
+	__type(key, __u64);
+	__type(value, __u32);
+} sigio_owner_zone SEC(".maps");
+
 /* Not read by any program: pinned so that `syva status` can read it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

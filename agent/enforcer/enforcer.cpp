@@ -124,7 +124,7 @@ const std::vector<std::string>& Enforcer::enforcing_programs() {
       "syva_sb_mount",       "syva_sb_umount",           "syva_sb_pivotroot",     "syva_move_mount",
       "syva_path_chroot",    "syva_bpf",                 "syva_perf_event_open",  "syva_kernel_load_data",
       "syva_kernel_read_file", "syva_file_receive", "syva_bprm_committed_creds", "syva_task_alloc",
-      "syva_socket_connect", "syva_socket_sendmsg"};
+      "syva_socket_connect", "syva_socket_sendmsg", "syva_file_set_fowner", "syva_file_send_sigiotask"};
   return names;
 }
 

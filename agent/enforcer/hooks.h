@@ -15,7 +15,7 @@ inline constexpr std::array<std::string_view, SYVA_HOOK_COUNT> kHookNames = {
     "sb_mount",         "sb_umount",           "sb_pivotroot",     "move_mount",
     "path_chroot",      "bpf",                 "perf_event_open",  "kernel_load_data",
     "kernel_read_file", "cgroup_move",         "socket_connect",   "socket_sendmsg",
-    "file_write",       "file_receive",        "selftest",
+    "file_write",       "file_receive",        "file_send_sigiotask", "selftest",
 };
 
 // Hooks that enforce (the self-test probe is not one).

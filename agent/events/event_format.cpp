@@ -35,7 +35,7 @@ std::string format_deny(const syva_event& e, const ZoneNameLookup& zone_name) {
                                  safe_comm(e.comm, sizeof(e.comm)), zone_label(e.caller_zone, zone_name));
   // Cross-zone hooks name the zone reached; the others are the caller's own
   // zone's rules ([capabilities], [syscalls], cgroup moves).
-  if (e.hook <= SYVA_HOOK_UNIX_SEND || e.hook == SYVA_HOOK_FILE_RECEIVE) line += fmt::format(" target_zone={}", zone_label(e.target_zone, zone_name));
+  if (e.hook <= SYVA_HOOK_UNIX_SEND || e.hook == SYVA_HOOK_FILE_RECEIVE || e.hook == SYVA_HOOK_SIGIO) line += fmt::format(" target_zone={}", zone_label(e.target_zone, zone_name));
   switch (e.hook) {
     case SYVA_HOOK_FILE_OPEN:
     case SYVA_HOOK_BPRM_CHECK:
@@ -49,6 +49,7 @@ std::string format_deny(const syva_event& e, const ZoneNameLookup& zone_name) {
       line += fmt::format(" target_pid={} target_cgroup={} mode={:#x}", e.target_pid, e.target_cgroup, e.aux);
       break;
     case SYVA_HOOK_TASK_KILL:
+    case SYVA_HOOK_SIGIO:
       line += fmt::format(" target_pid={} target_cgroup={} signal={}", e.target_pid, e.target_cgroup, e.signal);
       break;
     case SYVA_HOOK_UNIX_CONNECT:

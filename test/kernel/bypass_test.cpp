@@ -352,3 +352,78 @@ TEST_CASE("bypass: a descriptor of another zone's file is refused when passed, b
         }).err == EPERM);
   drain_events();
 }
+
+TEST_CASE("bypass: open_by_handle_at and /proc/PID/cwd reach the owned inode only through the same gates",
+          "[kernel][bypass]") {
+  REQUIRE_BPF_LSM();
+  BetaFiles files("bypass-handles");
+  Cgroup alpha("bypass8-alpha", kAlpha);
+  Cgroup beta("bypass8-beta", kBeta);
+  // A file handle opens the inode with no path walk at all.
+  const auto open_by_handle = [&] {
+    alignas(file_handle) char storage[sizeof(file_handle) + MAX_HANDLE_SZ];
+    auto* handle = reinterpret_cast<file_handle*>(storage);
+    handle->handle_bytes = MAX_HANDLE_SZ;
+    int mount_id;
+    if (name_to_handle_at(AT_FDCWD, files.secret.c_str(), handle, &mount_id, 0) != 0) return 100;
+    int mount_fd = open(files.dir.c_str(), O_RDONLY | O_DIRECTORY);
+    int fd = open_by_handle_at(mount_fd, handle, O_RDONLY);
+    return fd < 0 ? errno : 0;
+  };
+  CHECK(run_in(&alpha, open_by_handle).err == EPERM);
+  CHECK(run_in(&beta, open_by_handle).err == 0);
+
+  Target worker(&beta, [&] {
+    if (chdir((files.dir + "/beta").c_str()) != 0) _exit(90);
+  });
+  const std::string cwd = "/proc/" + std::to_string(worker.pid()) + "/cwd";
+  CHECK(run_in(&alpha, [&] { return open_file(cwd + "/secret"); }).err == EACCES);
+  CHECK(run_in(&beta, [&] { return open_file(cwd + "/secret"); }).err == 0);
+  drain_events();
+}
+
+TEST_CASE("bypass: a signal by SIGIO (F_SETOWN, F_SETSIG) to another zone's process is refused",
+          "[kernel][bypass]") {
+  REQUIRE_BPF_LSM();
+  apply_policy(false);
+  Cgroup alpha("bypass9-alpha", kAlpha);
+  Cgroup beta("bypass9-beta", kBeta);
+  // 0 when the signal reached the target (it died of it), EPERM when not.
+  const auto sigio_kill = [](pid_t target) {
+    return [target] {
+      int p[2];
+      if (pipe(p) != 0) return 100;
+      if (fcntl(p[0], F_SETOWN, target) != 0) return 101;
+      if (fcntl(p[0], F_SETSIG, SIGKILL) != 0) return 102;
+      if (fcntl(p[0], F_SETFL, fcntl(p[0], F_GETFL) | O_ASYNC) != 0) return 103;
+      if (write(p[1], "x", 1) != 1) return 104;
+      for (int i = 0; i < 50; ++i) {  // delivered at once, or never
+        // The target is the test's child: dead, it stays a zombie until reaped.
+        std::ifstream stat("/proc/" + std::to_string(target) + "/stat");
+        std::string pid, comm, state;
+        if (!(stat >> pid >> comm >> state) || state == "Z") return 0;
+        usleep(10'000);
+      }
+      return EPERM;
+    };
+  };
+  Target victim(&beta), same_zone_victim(&beta);
+  const auto denied_before = counters(SYVA_HOOK_SIGIO).deny;
+  const Outcome attempt = run_in(&alpha, sigio_kill(victim.pid()));
+  CHECK(attempt.err == EPERM);
+  // A pipe write may signal its reader's owner more than once.
+  const auto denied = counters(SYVA_HOOK_SIGIO).deny - denied_before;
+  CHECK(denied >= 1);
+  size_t events = 0;
+  for (const auto& e : drain_events()) {
+    if (e.hook != SYVA_HOOK_SIGIO) continue;
+    ++events;
+    CHECK(static_cast<pid_t>(e.tgid) == attempt.pid);
+    CHECK(e.caller_zone == kAlpha);
+    CHECK(e.target_zone == kBeta);
+    CHECK(e.signal == SIGKILL);
+  }
+  CHECK(events == denied);
+  CHECK(run_in(&beta, sigio_kill(same_zone_victim.pid())).err == 0);
+  drain_events();
+}

@@ -43,6 +43,27 @@ TEST_CASE("a signal deny to the host names the signal and the target", "[events]
         "target_cgroup=5 signal=9 caller_cgroup=0");
 }
 
+TEST_CASE("a passed descriptor and a SIGIO name the zone reached like open and kill", "[events]") {
+  syva_event e{};
+  e.hook = SYVA_HOOK_FILE_RECEIVE;
+  e.pid = e.tgid = 12;
+  e.caller_zone = 2;
+  e.target_zone = 1;
+  e.dev = (8ull << 20) | 1;
+  e.ino = 77;
+  strcpy(e.comm, "recv");
+  CHECK(format_deny(e, names) ==
+        "DENY hook=file_receive pid=12 tgid=12 comm=recv caller_zone=frontend target_zone=database dev=8:1 ino=77 "
+        "caller_cgroup=0");
+  e.hook = SYVA_HOOK_SIGIO;
+  e.target_pid = 30;
+  e.target_cgroup = 6;
+  e.signal = 9;
+  CHECK(format_deny(e, names) ==
+        "DENY hook=file_send_sigiotask pid=12 tgid=12 comm=recv caller_zone=frontend target_zone=database "
+        "target_pid=30 target_cgroup=6 signal=9 caller_cgroup=0");
+}
+
 TEST_CASE("hostile comm values cannot break the line", "[events]") {
   syva_event e{};
   e.hook = SYVA_HOOK_UNIX_CONNECT;
