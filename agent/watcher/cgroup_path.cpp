@@ -57,4 +57,11 @@ ProcessCgroup cgroup_of_pid(pid_t pid, const std::string& cgroup2_mount) {
   return out;
 }
 
+bool cgroup_populated(const std::string& dir) {
+  std::ifstream events(dir + "/cgroup.events");
+  for (std::string key, value; events >> key >> value;)
+    if (key == "populated") return value == "1";
+  return false;
+}
+
 }  // namespace syva

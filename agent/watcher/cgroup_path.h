@@ -35,4 +35,8 @@ struct ProcessCgroup {
 // its cgroup cannot be found.
 ProcessCgroup cgroup_of_pid(pid_t pid, const std::string& cgroup2_mount);
 
+// Whether any process is still in the cgroup2 directory `dir` (its
+// cgroup.events says "populated 1"); false once it is empty or gone.
+bool cgroup_populated(const std::string& dir);
+
 }  // namespace syva

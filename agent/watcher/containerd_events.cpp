@@ -13,6 +13,7 @@ namespace syva {
 namespace {
 
 constexpr std::string_view kTaskCreate = "/tasks/create";
+constexpr std::string_view kTaskExit = "/tasks/exit";
 constexpr std::string_view kTaskDelete = "/tasks/delete";
 constexpr std::string_view kContainerCreate = "/containers/create";
 constexpr std::string_view kContainerUpdate = "/containers/update";
@@ -31,7 +32,7 @@ M payload(const containerd::services::events::v1::Envelope& e) {
 
 std::vector<std::string> watched_topic_filters() {
   std::vector<std::string> out;
-  for (auto topic : {kContainerCreate, kContainerUpdate, kTaskCreate, kTaskDelete, kContainerDelete})
+  for (auto topic : {kContainerCreate, kContainerUpdate, kTaskCreate, kTaskExit, kTaskDelete, kContainerDelete})
     out.push_back(fmt::format("topic==\"{}\"", topic));
   return out;
 }
@@ -62,6 +63,14 @@ WatchEvent decode_event(const containerd::services::events::v1::Envelope& e) {
     out.kind = WatchEvent::Kind::task_created;
     out.container_id = m.container_id();
     out.pid = m.pid();
+  } else if (e.topic() == kTaskExit) {
+    // A stopped task's container has no process left to enforce; it may
+    // stay, stopped, long before anyone deletes it.
+    auto m = payload<containerd::events::TaskExit>(e);
+    out.container_id = m.container_id();
+    out.pid = m.pid();
+    const bool init = m.id().empty() || m.id() == m.container_id();
+    out.kind = init ? WatchEvent::Kind::task_exited : WatchEvent::Kind::ignored;
   } else if (e.topic() == kTaskDelete) {
     auto m = payload<containerd::events::TaskDelete>(e);
     out.container_id = m.container_id();

@@ -18,6 +18,7 @@ struct WatchEvent {
     container_created,  // the record exists; its task comes later
     container_updated,  // its labels may have changed
     task_created,       // the init process exists; the container's command has not run yet
+    task_exited,        // the init process has ended; the task stays, stopped, until deleted
     task_deleted,       // the init process is gone and reaped
     container_deleted,  // the container record is gone
     ignored,            // another topic, or an exec process's event

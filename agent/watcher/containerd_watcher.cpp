@@ -259,6 +259,21 @@ void ContainerdWatcher::on_event(ContainerdClient& client, const WatchEvent& eve
       }
       return;
     }
+    case WatchEvent::Kind::task_exited:
+      // The member goes when its command ends, as a reconcile would have
+      // it: a stopped task counts as not running there too. Unless the
+      // command left processes behind (a container without a PID namespace
+      // of its own): they stay zoned until the task is deleted, which kills
+      // them.
+      if (const Member* m = table_.find(event.ns, event.container_id);
+          m && (event.pid == 0 || m->pid == event.pid) && cgroup_populated(cgroup2_mount_ + m->cgroup_path)) {
+        spdlog::info("membership =: {} reason=\"task exited, its cgroup still holds processes: zoned until the task "
+                     "is deleted\"",
+                     describe(*m));
+        return;
+      }
+      table_.remove(event.ns, event.container_id, event.pid, "task exited");
+      return;
     case WatchEvent::Kind::task_deleted:
       table_.remove(event.ns, event.container_id, event.pid, "task deleted");
       return;
@@ -301,10 +316,16 @@ ReconcileCounts ContainerdWatcher::reconcile(ContainerdClient& client) {
     };
     for (const auto& [id, c] : containers) placements[{ns, id}] = resolve_zone(c, sandbox);
     for (const auto& task : client.tasks(ns)) {
-      if (!has_process(task.status()) || task.pid() == 0) continue;
       // Tasks/List names each task by `id` (the container's id) and leaves
       // container_id empty (containerd 1.6/1.7).
       const std::string& id = task.container_id().empty() ? task.id() : task.container_id();
+      if (!has_process(task.status()) || task.pid() == 0) {
+        // Stopped, but what its command left behind still runs (see
+        // task_exited): the known member stays.
+        const Member* known = table_.find(ns, id);
+        if (known && cgroup_populated(cgroup2_mount_ + known->cgroup_path)) running.push_back(*known);
+        continue;
+      }
       auto p = placements.find({ns, id});
       if (p == placements.end() || !p->second) continue;
       try {

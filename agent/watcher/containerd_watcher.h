@@ -1,8 +1,9 @@
 // Zone membership from containerd: subscribes to every namespace's events,
 // puts each zoned container's cgroup in its zone on /tasks/create (before the
-// container's command runs) and takes it out on /tasks/delete or
-// /containers/delete. At start and after every reconnect it lists what runs
-// and makes the map exact. While containerd is away it keeps what it knows
+// container's command runs) and takes it out when its command ends
+// (/tasks/exit, unless processes remain in the cgroup), or on /tasks/delete
+// or /containers/delete. At start and after every reconnect it lists what
+// runs and makes the map exact. While containerd is away it keeps what it knows
 // enforced and retries with a bounded backoff.
 #pragma once
 

@@ -7,7 +7,7 @@
 // a WatchEvent, or std::runtime_error for a watched topic whose payload is not
 // the expected message; nothing else thrown, no memory error or undefined
 // behaviour (ASan/UBSan), and an event of a kind other than `ignored` only
-// for the five watched topics.
+// for the watched topics.
 #include <cstdint>
 #include <string>
 

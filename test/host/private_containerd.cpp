@@ -181,7 +181,10 @@ void PrivateContainerd::kill() {
 }
 
 std::string PrivateContainerd::ctr(const std::string& ns, const std::string& args) {
-  namespaces_.insert(ns);
+  {
+    std::lock_guard lock(namespaces_mutex_);
+    namespaces_.insert(ns);
+  }
   const std::string cmd = fmt::format("ctr --address {} -n {} {}", socket_, ns, args);
   auto r = shell(cmd);
   if (r.exit_code != 0) throw std::runtime_error(fmt::format("`{}` failed ({}):\n{}", cmd, r.exit_code, r.output));
@@ -224,14 +227,24 @@ void PrivateContainerd::remove(const std::string& ns, const std::string& id) {
 }
 
 pid_t PrivateContainerd::task_pid(const std::string& ns, const std::string& id) {
-  for (const auto& line : ctr_lines(ns, "tasks list")) {
-    std::istringstream fields(line);
-    std::string task, pid;
-    fields >> task >> pid;
-    if (task == id) return std::stoi(pid);
-  }
+  auto all = tasks(ns);
+  if (auto it = all.find(id); it != all.end()) return it->second.pid;
   throw std::runtime_error(fmt::format("no task {} in namespace {}", id, ns));
 }
+
+std::map<std::string, PrivateContainerd::Task> PrivateContainerd::tasks(const std::string& ns) {
+  std::map<std::string, Task> out;
+  for (const auto& line : ctr_lines(ns, "tasks list")) {
+    std::istringstream fields(line);
+    std::string task, pid, status;
+    fields >> task >> pid >> status;
+    if (task == "TASK" || pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    out[task] = Task{std::stoi(pid), status};
+  }
+  return out;
+}
+
+std::vector<std::string> PrivateContainerd::containers(const std::string& ns) { return ctr_lines(ns, "containers list -q"); }
 
 std::string PrivateContainerd::cgroup_dir(const std::string& ns, const std::string& id) const {
   return fmt::format("{}/{}/{}", cgroup2_, ns, id);

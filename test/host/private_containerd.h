@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -51,6 +52,7 @@ class PrivateContainerd {
   std::string ns(const std::string& suffix) const;
 
   // `ctr --address SOCKET -n NS ARGS`; throws with ctr's output on failure.
+  // ctr and the calls built on it may run from several threads at once.
   std::string ctr(const std::string& ns, const std::string& args);
   // Imports the busybox image into `ns` (built once per instance).
   void import_image(const std::string& ns);
@@ -61,6 +63,15 @@ class PrivateContainerd {
   // Kills and deletes the task, then deletes the container.
   void remove(const std::string& ns, const std::string& id);
   pid_t task_pid(const std::string& ns, const std::string& id);
+  // `ctr tasks list`: container id -> its task's init pid and status
+  // (CREATED, RUNNING, PAUSED, PAUSING, STOPPED, UNKNOWN).
+  struct Task {
+    pid_t pid = 0;
+    std::string status;
+  };
+  std::map<std::string, Task> tasks(const std::string& ns);
+  // `ctr containers list -q`: the ids of every container in `ns`.
+  std::vector<std::string> containers(const std::string& ns);
 
   // The container's cgroup2 directory as runc made it (/<ns>/<id>) and its
   // id (the directory's inode), read straight from the filesystem.
@@ -78,7 +89,8 @@ class PrivateContainerd {
   pid_t pid_ = -1;
   bool image_built_ = false;
   bool run_containerd_existed_ = false;
-  std::set<std::string> namespaces_;
+  std::mutex namespaces_mutex_;
+  std::set<std::string> namespaces_;  // guarded by namespaces_mutex_
 };
 
 // The pinned zone_membership map at `pin_path`, read without an Enforcer.

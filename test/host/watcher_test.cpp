@@ -14,7 +14,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <sstream>
@@ -23,13 +22,12 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <grpcpp/grpcpp.h>
-#include <spdlog/sinks/base_sink.h>
-#include <spdlog/spdlog.h>
 
 #include "containerd/services/containers/v1/containers.grpc.pb.h"
 #include "enforcer/enforcer.h"
 #include "enforcer/kernel_ids.h"
 #include "host/private_containerd.h"
+#include "host/watcher_support.h"
 #include "policy/compiled_policy.h"
 #include "policy/policy_loader.h"
 #include "support/skip.h"
@@ -40,62 +38,20 @@ extern char** environ;
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using syva::test::fast_options;
+using syva::test::LogCapture;
+using syva::test::pin_path;
 using syva::test::PrivateContainerd;
+using syva::test::read_file;
 using syva::test::read_pinned_membership;
 using syva::test::read_pinned_superblocks;
+using syva::test::started_and_settled;
+using syva::test::test_policy;
+using syva::test::wait_until;
 
 namespace {
 
 using Map = std::map<uint64_t, uint32_t>;
-
-bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout = 10s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return done();
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// Every line the agent logs while a test runs, to check what it said.
-class LogCapture {
- public:
-  LogCapture() : sink_(std::make_shared<Sink>()) { spdlog::default_logger()->sinks().push_back(sink_); }
-  ~LogCapture() {
-    auto& sinks = spdlog::default_logger()->sinks();
-    sinks.erase(std::remove(sinks.begin(), sinks.end(), sink_), sinks.end());
-  }
-  std::vector<std::string> lines_with(const std::vector<std::string>& words) const {
-    std::lock_guard lock(sink_->lines_mutex);
-    std::vector<std::string> out;
-    for (const auto& l : sink_->lines) {
-      bool all = true;
-      for (const auto& w : words) all = all && l.find(w) != std::string::npos;
-      if (all) out.push_back(l);
-    }
-    return out;
-  }
-  size_t count(const std::vector<std::string>& words) const { return lines_with(words).size(); }
-
- private:
-  struct Sink : spdlog::sinks::base_sink<std::mutex> {
-    std::mutex lines_mutex;
-    std::vector<std::string> lines;
-    void sink_it_(const spdlog::details::log_msg& msg) override {
-      std::lock_guard lock(lines_mutex);
-      lines.emplace_back(msg.payload.data(), msg.payload.size());
-    }
-    void flush_() override {}
-  };
-  std::shared_ptr<Sink> sink_;
-};
 
 // The agent's sink, observed: after each real map write it records which
 // processes the cgroup held at that moment. A container's init process is
@@ -162,36 +118,6 @@ class ObservedSink : public syva::MembershipSink {
   mutable std::mutex mutex_;
   std::vector<Write> writes_;
 };
-
-std::string pin_path(const std::string& tag) { return fmt::format("/sys/fs/bpf/syva-wt-{}-{}", getpid(), tag); }
-
-// Zones with policy files: frontend and database (empty files are valid
-// zones: isolated, no allowed pairs).
-syva::CompiledPolicy test_policy(const std::string& dir) {
-  fs::create_directories(dir);
-  std::ofstream(dir + "/frontend.toml");
-  std::ofstream(dir + "/database.toml") << "[resources]\npids_max = 64\n";
-  return syva::compile_policy(syva::load_policy_dir(dir));
-}
-
-// Quick reconnects and an early settle reconcile (so every test also shows
-// it changes nothing that is right); the periodic resync stays out of the
-// way (5 min) so that what these tests see is the event path.
-syva::WatcherOptions fast_options(const PrivateContainerd& cd) {
-  syva::WatcherOptions o;
-  o.socket = cd.socket();
-  o.backoff_first = 50ms;
-  o.backoff_max = 400ms;
-  o.settle = 200ms;
-  return o;
-}
-
-// Connected, and past the settle reconcile: from here on, map writes come
-// from events.
-bool started_and_settled(syva::ContainerdWatcher& watcher) {
-  watcher.start();
-  return wait_until([&] { return watcher.connections() >= 1 && watcher.reconciles() >= 2; });
-}
 
 // Removes pins a killed agent left, should the test fail before an
 // Enforcer adopts (and so owns) them.
@@ -327,7 +253,8 @@ TEST_CASE("zoned containers enter the pinned map before their command runs and l
   // Leaving: a removed container, and one that runs to its end with --rm.
   cd.remove(a, "front");
   CHECK(wait_until([&] { return !read_pinned_membership(pin_path("order")).count(front); }, 5s));
-  CHECK(logs.count({"membership -:", "container=front", "reason=\"task deleted\""}) == 1);
+  // It goes when its process ends (the kill before the delete).
+  CHECK(logs.count({"membership -:", "container=front", "reason=\"task exited\""}) == 1);
   cd.ctr(b, fmt::format("run --rm --null-io --runc-root {}/runc --label syva.dev/zone=database {} brief true",
                         cd.dir(), PrivateContainerd::kImage));
   auto brief = sink.writes_to(cd.cgroup_dir(b, "brief"));
@@ -576,4 +503,58 @@ TEST_CASE("agent child for the re-adoption test", "[.watcher-agent-child]") {
   syva::ContainerdWatcher watcher(options, sink);
   watcher.start();
   for (;;) pause();
+}
+
+TEST_CASE("a container whose command exits leaves the map, unless it left processes running in its cgroup",
+          "[watcher][containerd]") {
+  if (auto why = PrivateContainerd::unavailable(); !why.empty()) SYVA_SKIP(why);
+  LogCapture logs;
+  PrivateContainerd cd("exit");
+  const std::string ns = cd.ns("x");
+  cd.import_image(ns);
+  syva::Enforcer enforcer(syva::EnforcerOptions{pin_path("exit"), false});
+  enforcer.apply_policy(test_policy(cd.dir() + "/policies"));
+  const uint32_t frontend = enforcer.zone_id("frontend");
+  syva::EnforcerSink sink(enforcer);
+  syva::ContainerdWatcher watcher(fast_options(cd), sink);
+  REQUIRE(started_and_settled(watcher));
+  auto stopped = [&](const std::string& id) {
+    auto tasks = cd.tasks(ns);
+    return tasks.count(id) && tasks.at(id).status == "STOPPED";
+  };
+
+  // Its own PID namespace: the command's end ends everything in it.
+  cd.run_detached(ns, "done", "--label syva.dev/zone=frontend", "sh -c 'sleep 1'");
+  const uint64_t done = cd.cgroup_id(ns, "done");
+  REQUIRE(read_pinned_membership(pin_path("exit")).count(done));
+  REQUIRE(wait_until([&] { return stopped("done"); }));
+  CHECK(wait_until([&] { return !read_pinned_membership(pin_path("exit")).count(done); }, 5s));
+  CHECK(logs.count({"membership -:", "container=done", "reason=\"task exited\""}) == 1);
+
+  // A process from outside the container's PID namespace in its cgroup
+  // (as one moved in by another tool would be) outlives the command: the
+  // cgroup stays zoned until the task is deleted, across a reconnect's
+  // reconcile too.
+  cd.run_detached(ns, "leaves", "--label syva.dev/zone=frontend", "sh -c 'sleep 2'");
+  const uint64_t leaves = cd.cgroup_id(ns, "leaves");
+  const std::string leaves_dir = cd.cgroup_dir(ns, "leaves");
+  const pid_t left = fork();
+  if (left == 0) {
+    std::ofstream(leaves_dir + "/cgroup.procs") << getpid() << std::endl;
+    for (;;) pause();
+  }
+  REQUIRE(left > 0);
+  REQUIRE(wait_until([&] { return read_file(fmt::format("/proc/{}/cgroup", left)).find("/leaves") != std::string::npos; }));
+  REQUIRE(wait_until([&] { return stopped("leaves"); }));
+  CHECK(wait_until([&] { return logs.count({"membership =:", "container=leaves", "still holds processes"}) == 1; }));
+  CHECK(read_pinned_membership(pin_path("exit")) == Map{{leaves, frontend}});
+  cd.kill();
+  cd.start();
+  REQUIRE(wait_until([&] { return watcher.connections() >= 2; }));
+  CHECK(read_pinned_membership(pin_path("exit")) == Map{{leaves, frontend}});
+  ::kill(left, SIGKILL);
+  waitpid(left, nullptr, 0);
+  cd.remove(ns, "leaves");
+  CHECK(wait_until([&] { return read_pinned_membership(pin_path("exit")).empty(); }, 5s));
+  watcher.stop();
 }

@@ -56,6 +56,21 @@ TEST_CASE("the init task's delete removes; an exec process's delete does not", "
         WatchEvent::Kind::ignored);
 }
 
+TEST_CASE("the init process's exit removes; an exec process's exit does not", "[events]") {
+  containerd::events::TaskExit te;
+  te.set_container_id("c1");
+  te.set_id("c1");
+  te.set_pid(4242);
+  te.set_exit_status(0);
+  auto ev = decode_event(envelope("/tasks/exit", te, "containerd.events.TaskExit"));
+  CHECK(ev.kind == WatchEvent::Kind::task_exited);
+  CHECK(ev.container_id == "c1");
+  CHECK(ev.pid == 4242);
+  te.set_id("exec-7");
+  te.set_pid(4343);
+  CHECK(decode_event(envelope("/tasks/exit", te, "containerd.events.TaskExit")).kind == WatchEvent::Kind::ignored);
+}
+
 TEST_CASE("/containers/delete and unwatched topics", "[events]") {
   containerd::events::ContainerDelete cd;
   cd.set_id("c9");
@@ -109,7 +124,7 @@ TEST_CASE("container create and update name the container", "[events]") {
 TEST_CASE("the subscription asks for exactly the membership topics", "[events]") {
   CHECK(watched_topic_filters() ==
         std::vector<std::string>{R"(topic=="/containers/create")", R"(topic=="/containers/update")",
-                                 R"(topic=="/tasks/create")", R"(topic=="/tasks/delete")",
+                                 R"(topic=="/tasks/create")", R"(topic=="/tasks/exit")", R"(topic=="/tasks/delete")",
                                  R"(topic=="/containers/delete")"});
 }
 
