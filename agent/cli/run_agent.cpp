@@ -174,6 +174,7 @@ int run_agent(const AgentOptions& options) {
       names.set(enforcer->zone_names());
       record_policy(*enforcer, "");
       spdlog::info("policy reloaded: generation {}", enforcer->state().policy_generation);
+      watcher.reapply_limits();
     } catch (const std::exception& e) {
       spdlog::error("applying the new policy failed: {}", e.what());
       record_policy(*enforcer, e.what());

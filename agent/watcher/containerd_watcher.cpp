@@ -1,5 +1,7 @@
 #include "watcher/containerd_watcher.h"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "enforcer/kernel_ids.h"
@@ -151,6 +153,7 @@ void ContainerdWatcher::session(ContainerdClient& client) {
           continue;
         }
         // Applied before the next event is read.
+        std::lock_guard lock(table_mutex_);
         on_event(client, event);
         continue;
       }
@@ -286,10 +289,20 @@ void ContainerdWatcher::on_event(ContainerdClient& client, const WatchEvent& eve
   }
 }
 
+void ContainerdWatcher::reapply_limits() {
+  std::lock_guard lock(table_mutex_);
+  for (const Member& m : table_.all()) {
+    auto applied = limits_applied_.find(m.cgroup);
+    if (applied != limits_applied_.end() && applied->second == limit_writes(sink_.zone_policy(m.zone_id))) continue;
+    apply_zone_limits(m);
+  }
+}
+
 void ContainerdWatcher::apply_zone_limits(const Member& m) {
   const syva_zone_policy policy = sink_.zone_policy(m.zone_id);
   const auto writes = limit_writes(policy);
   if (writes.empty()) return;
+  limits_applied_[m.cgroup] = writes;
   const auto failures = apply_limits(cgroup2_mount_ + m.cgroup_path, policy);
   for (const auto& why : failures) {
     spdlog::error("resources: container {} in namespace {} (zone {}): NOT APPLIED: {}", m.container_id, m.ns, m.zone,
@@ -304,6 +317,7 @@ void ContainerdWatcher::apply_zone_limits(const Member& m) {
 }
 
 ReconcileCounts ContainerdWatcher::reconcile(ContainerdClient& client) {
+  std::lock_guard table_lock(table_mutex_);
   std::vector<Member> running;
   std::map<Key, Placement> placements;
   for (const auto& ns : client.namespaces()) {
@@ -339,6 +353,9 @@ ReconcileCounts ContainerdWatcher::reconcile(ContainerdClient& client) {
   // before this point and the map stays as it was.
   const auto counts = table_.reconcile(running);
   placements_ = std::move(placements);
+  std::erase_if(limits_applied_, [&](const auto& entry) {
+    return std::none_of(running.begin(), running.end(), [&](const Member& m) { return m.cgroup == entry.first; });
+  });
   // At a connection's first reconcile (agent start, containerd back) the
   // running containers may have joined while no agent watched.
   if (reconciles_at_connect_) {

@@ -50,6 +50,11 @@ class ContainerdWatcher {
   // Returns once the watcher's thread has ended; membership stays as it is.
   void stop();
 
+  // After a policy reload: writes each member's zone's [resources] again
+  // where they differ from what its cgroup was last given. A field the
+  // policy no longer sets leaves the value it last wrote.
+  void reapply_limits();
+
   // Connections that got as far as their first reconcile, for tests and
   // health reporting.
   unsigned connections() const;
@@ -80,6 +85,12 @@ class ContainerdWatcher {
   // and reported to the sink.
   void apply_zone_limits(const Member& m);
   bool wait_or_stop(std::chrono::milliseconds delay);
+
+  // Held while the table and limits_applied_ are read or changed: by the
+  // watcher's thread for each event and reconcile, by reapply_limits.
+  std::mutex table_mutex_;
+  // cgroup -> the [resources] writes last made to it.
+  std::map<uint64_t, std::vector<std::pair<std::string, std::string>>> limits_applied_;
 
   WatcherOptions options_;
   MembershipSink& sink_;

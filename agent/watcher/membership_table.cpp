@@ -47,6 +47,12 @@ const Member* MembershipTable::find(const std::string& ns, const std::string& co
   return it == members_.end() ? nullptr : &it->second;
 }
 
+std::vector<Member> MembershipTable::all() const {
+  std::vector<Member> out;
+  for (const auto& [key, m] : members_) out.push_back(m);
+  return out;
+}
+
 void MembershipTable::add(const Member& m, std::optional<std::chrono::nanoseconds> since_event) {
   const Key key{m.ns, m.container_id};
   std::string moved;

@@ -63,6 +63,7 @@ class MembershipTable {
 
   size_t size() const { return members_.size(); }
   const Member* find(const std::string& ns, const std::string& container_id) const;
+  std::vector<Member> all() const;
 
  private:
   using Key = std::pair<std::string, std::string>;  // namespace, container id

@@ -125,6 +125,23 @@ TEST_CASE("containers: frontend is denied the database container's files, proces
   }
   CHECK(read_file(cd.cgroup_dir(ns, "web") + "/pids.max") == "max\n");  // frontend sets none
 
+  // A reload that changes them reaches the running containers.
+  {
+    std::ofstream(dir + "/database.toml.new") << "[network]\nallowed_zones = [\"monitoring\"]\n"
+                                               << "[resources]\ncpu_shares = 512\nmemory_limit = 67108864\npids_max = 32\n";
+    fs::rename(dir + "/database.toml.new", dir + "/policies/database.toml");
+    REQUIRE(agent.wait_for("policy reloaded"));
+    for (const char* id : {"db", "db2"}) {
+      INFO(id);
+      bool applied = false;
+      for (int i = 0; i < 50 && !applied; ++i, usleep(100'000))
+        applied = read_file(cd.cgroup_dir(ns, id) + "/pids.max") == "32\n";
+      CHECK(applied);
+      CHECK(read_file(cd.cgroup_dir(ns, id) + "/memory.max") == "67108864\n");
+    }
+    CHECK(read_file(cd.cgroup_dir(ns, "web") + "/pids.max") == "max\n");
+  }
+
   // The node itself is not a zone and is not enforced.
   CHECK(std::ifstream(db_file).good());
 
