@@ -288,41 +288,16 @@ TEST_CASE("bypass: a descriptor of another zone's file is refused when passed, b
   REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, pair) == 0);
   const auto send_secret = [&] {
     int fd = open(files.secret.c_str(), O_RDONLY);
-    if (fd < 0) return errno;
-    char byte = 'x';
-    iovec iov{&byte, 1};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof(control);
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &fd, sizeof(int));
-    return sendmsg(pair[0], &msg, 0) == 1 ? 0 : errno;
+    return fd < 0 ? errno : send_descriptor(pair[0], fd);
   };
   // 0 when the descriptor arrived and reads beta's bytes; EPERM when the
   // kernel dropped it (a refused descriptor is not installed, and the
   // message says so with MSG_CTRUNC).
   const auto receive = [&] {
-    char byte;
-    iovec iov{&byte, 1};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof(control);
-    if (recvmsg(pair[1], &msg, 0) != 1) return 100;
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    if (!c) return (msg.msg_flags & MSG_CTRUNC) ? EPERM : 101;
-    int fd;
-    memcpy(&fd, CMSG_DATA(c), sizeof(int));
+    const int fd = receive_descriptor(pair[1]);
+    if (fd == kRefusedDescriptor) return EPERM;
     char text[6] = {};
-    return read(fd, text, sizeof(text)) == 6 && memcmp(text, "beta's", 6) == 0 ? 0 : 102;
+    return fd >= 0 && read(fd, text, sizeof(text)) == 6 && memcmp(text, "beta's", 6) == 0 ? 0 : 102;
   };
   const auto denied_before = counters(SYVA_HOOK_FILE_RECEIVE).deny;
   REQUIRE(run_in(&beta, send_secret).err == 0);

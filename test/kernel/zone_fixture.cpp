@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -123,6 +124,46 @@ void join(const Cgroup* cgroup) {
 }
 
 }  // namespace
+
+namespace {
+
+// A one-byte message with room for one descriptor.
+struct OneByteMessage {
+  char byte = 'x';
+  iovec iov{&byte, 1};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr msg{};
+  OneByteMessage() {
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof(control);
+  }
+  OneByteMessage(const OneByteMessage&) = delete;
+  OneByteMessage& operator=(const OneByteMessage&) = delete;
+};
+
+}  // namespace
+
+int send_descriptor(int socket, int fd) {
+  OneByteMessage m;
+  cmsghdr* c = CMSG_FIRSTHDR(&m.msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &fd, sizeof(int));
+  return sendmsg(socket, &m.msg, 0) == 1 ? 0 : errno;
+}
+
+int receive_descriptor(int socket) {
+  OneByteMessage m;
+  if (recvmsg(socket, &m.msg, 0) != 1) return -1;
+  cmsghdr* c = CMSG_FIRSTHDR(&m.msg);
+  if (!c || c->cmsg_type != SCM_RIGHTS) return (m.msg.msg_flags & MSG_CTRUNC) ? kRefusedDescriptor : -1;
+  int fd;
+  memcpy(&fd, CMSG_DATA(c), sizeof(int));
+  return fd;
+}
 
 Outcome run_in(const Cgroup* cgroup, const std::function<int()>& action) {
   pid_t child = fork();

@@ -55,6 +55,15 @@ void apply_zone_rules(syva_zone_policy alpha, syva_zone_policy beta = {},
 // open(path, O_RDONLY) and close: 0, or the errno the kernel answered.
 int open_file(const std::string& path);
 
+// One byte and descriptor `fd` over Unix socket `socket` (SCM_RIGHTS):
+// 0, or the errno sendmsg saw.
+int send_descriptor(int socket, int fd);
+// One byte from `socket` and the descriptor it carries: that descriptor;
+// kRefusedDescriptor when the kernel dropped it (no descriptor, MSG_CTRUNC),
+// as it does when file_receive says no; -1 on any other failure.
+inline constexpr int kRefusedDescriptor = -2;
+int receive_descriptor(int socket);
+
 // A file under kScratch with `content`, returned as its path.
 std::string scratch_file(const std::string& name, const std::string& content = "syva");
 

@@ -231,36 +231,11 @@ TEST_CASE("cgroup escape: a zoned process cannot move itself or others out, by a
   REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, pair) == 0);
   int passed = open(procs.c_str(), O_WRONLY);
   REQUIRE(passed >= 0);
-  {
-    char data = 'f';
-    iovec iov{&data, 1};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof(control);
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &passed, sizeof(int));
-    REQUIRE(sendmsg(pair[0], &msg, 0) == 1);
-  }
+  REQUIRE(send_descriptor(pair[0], passed) == 0);
   close(passed);
   CHECK(run_in(&alpha, [&] {
-          char data;
-          iovec iov{&data, 1};
-          alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-          msghdr msg{};
-          msg.msg_iov = &iov;
-          msg.msg_iovlen = 1;
-          msg.msg_control = control;
-          msg.msg_controllen = sizeof(control);
-          if (recvmsg(pair[1], &msg, 0) != 1) return errno;
-          cmsghdr* c = CMSG_FIRSTHDR(&msg);
-          if (c && c->cmsg_type == SCM_RIGHTS) return 0;  // received: not refused
-          return (msg.msg_flags & MSG_CTRUNC) ? EPERM : 125;
+          const int fd = receive_descriptor(pair[1]);
+          return fd == kRefusedDescriptor ? EPERM : fd >= 0 ? 0 : 125;
         }).err == EPERM);
   close(pair[0]);
   close(pair[1]);
