@@ -66,6 +66,15 @@ void zone_cgroup_via_pin(uint64_t cgroup, uint32_t zone) {
   close(fd);
 }
 
+// An agent that puts `frontend` in zone frontend and then dies by SIGKILL,
+// leaving its pins as a crash does.
+void crash_agent(const std::string& policy_dir, const std::string& log, const Cgroup& frontend) {
+  Agent agent(policy_dir, log);
+  REQUIRE(agent.wait_for("enforcing:"));
+  zone_cgroup_via_pin(frontend.id(), 2);
+  agent.stop(SIGKILL);
+}
+
 }  // namespace
 
 TEST_CASE("agent: starts, self-tests, denies a cross-zone open, status ACTIVE, stops clean", "[kernel][agent]") {
@@ -125,12 +134,7 @@ TEST_CASE("agent: killed with SIGKILL, enforcement stays; a restart re-adopts th
   fs::remove(log + ".second");
 
   Cgroup frontend("agent-crash-frontend", SYVA_ZONE_NONE);
-  {
-    Agent first(dir, log);
-    REQUIRE(first.wait_for("enforcing:"));
-    zone_cgroup_via_pin(frontend.id(), 2);
-    first.stop(SIGKILL);
-  }
+  crash_agent(dir, log, frontend);
   // Pinned links keep the programs attached while no agent runs.
   auto down = shell(syva_binary() + " status --pin-path " + kPin);
   CHECK(down.output.find("syva: ACTIVE") != std::string::npos);
@@ -159,12 +163,7 @@ TEST_CASE("agent: a stale pin directory from a crashed agent of another version 
   fs::remove(log + ".second");
 
   Cgroup frontend("agent-stale-frontend", SYVA_ZONE_NONE);
-  {
-    Agent first(dir, log);
-    REQUIRE(first.wait_for("enforcing:"));
-    zone_cgroup_via_pin(frontend.id(), 2);
-    first.stop(SIGKILL);
-  }
+  crash_agent(dir, log, frontend);
   const std::string counters = kPin + "/counters";
   REQUIRE(unlink(counters.c_str()) == 0);
   int old_counters = bpf_map_create(BPF_MAP_TYPE_PERCPU_ARRAY, "counters", 4, sizeof(syva_counters),
