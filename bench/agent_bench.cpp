@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The agent as an operator runs it: `syva --policy-dir` from exec to its
 // "enforcing:" line (policy, load, self-test, attach), several times; then,
 // on the last run, its resident memory and its CPU use while idle.
@@ -21,9 +22,9 @@
 
 #include "bench_paths.h"
 #include "markdown.h"
-#include "proc_info.h"
 #include "stats.h"
 #include "subcommands.h"
+#include "support/proc_info.h"
 
 extern char** environ;
 
@@ -32,6 +33,8 @@ namespace syva::bench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using syva::test::cpu_seconds;
+using syva::test::status_kib;
 
 // The log lines that end each start-up phase, in order.
 const std::vector<std::pair<std::string, std::string>> kPhases = {
@@ -85,7 +88,8 @@ void read_until(Agent& a, const std::string& until, std::map<std::string, double
       if (line.find(until) != std::string::npos) return;
     }
     pollfd pfd{a.out, POLLIN, 0};
-    if (Clock::now() > deadline || poll(&pfd, 1, 1000) < 0) throw std::runtime_error("agent did not say '" + until + "':\n" + log);
+    if (Clock::now() > deadline || poll(&pfd, 1, 1000) < 0)
+      throw std::runtime_error("agent did not say '" + until + "':\n" + log);
     if (!(pfd.revents & (POLLIN | POLLHUP))) continue;
     const ssize_t n = read(a.out, buf, sizeof(buf));
     if (n <= 0) throw std::runtime_error("agent exited before '" + until + "':\n" + log);
@@ -172,7 +176,8 @@ int run_agent(const Args& args) {
   Table phases({"start-up reached", "median since exec", "min–max", "what happened by then"});
   for (const auto& [marker, what] : kPhases) {
     const Summary s = summarize(phase_ms[marker]);
-    phases.row({"`" + marker + "`", duration_ns(s.median * 1e6), duration_ns(s.min * 1e6) + "–" + duration_ns(s.max * 1e6), what});
+    phases.row({"`" + marker + "`", duration_ns(s.median * 1e6),
+                duration_ns(s.min * 1e6) + "–" + duration_ns(s.max * 1e6), what});
   }
   const Summary startup = summarize(phase_ms["enforcing:"]);
   std::string exit_list;
@@ -189,11 +194,11 @@ int run_agent(const Args& args) {
   md += "\n" + foot.str();
   append_file(paths.out_dir + "/agent.md", md);
   append_file(paths.out_dir + "/agent-log.txt", log);
-  append_file(paths.out_dir + "/targets.tsv",
-              fmt::format("agent start-up to enforcing (VM, TCG)\t{}\t≤ 300 ms on a normal kernel\t{}\t"
-                          "median of {} runs, emulated CPU\n",
-                          duration_ns(startup.median * 1e6), startup.median <= 300 ? "met" : "missed (VM figure)",
-                          runs));
+  append_file(
+      paths.out_dir + "/targets.tsv",
+      fmt::format("agent start-up to enforcing (VM, TCG)\t{}\t≤ 300 ms on a normal kernel\t{}\t"
+                  "median of {} runs, emulated CPU\n",
+                  duration_ns(startup.median * 1e6), startup.median <= 300 ? "met" : "missed (VM figure)", runs));
   append_file(paths.out_dir + "/targets.tsv",
               fmt::format("agent resident memory (VmHWM)\t{:.1f} MiB\t≤ 30 MiB\t{}\tVmRSS {:.1f} MiB idle\n",
                           hwm / 1024.0, hwm <= 30 * 1024 ? "met" : "missed", rss / 1024.0));

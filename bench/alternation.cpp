@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "alternation.h"
 
 #include <unistd.h>
@@ -73,7 +74,8 @@ Samples alternate(BenchWorld& world, const AlternationOptions& options) {
   }
   const uint64_t dropped_before = total_dropped(world);
 
-  auto timed_batch = [&](const std::string& name, Config c, std::map<std::string, std::map<Config, std::vector<double>>>& round) {
+  auto timed_batch = [&](const std::string& name, Config c,
+                         std::map<std::string, std::map<Config, std::vector<double>>>& round) {
     const Operation& op = operation(name);
     const size_t n = s.batch[name];
     const double t0 = now_ns();
@@ -172,8 +174,8 @@ std::string samples_table(const Samples& s, const std::vector<std::string>& ops,
         mins = ratio(summarize(rm).median);
         mins_ci = ratio(mi.low) + "–" + ratio(mi.high);
       }
-      t.row({op, config_name(c), duration_ns(v.median), duration_ns(v.p10) + "–" + duration_ns(v.p90), rmed, ci,
-             rrange, over, mins, mins_ci, std::to_string(s.unexpected.at(op).at(c))});
+      t.row({op, config_name(c), duration_ns(v.median), duration_ns(v.p10) + "–" + duration_ns(v.p90), rmed, ci, rrange,
+             over, mins, mins_ci, std::to_string(s.unexpected.at(op).at(c))});
     }
   }
   return t.str();
@@ -204,7 +206,8 @@ std::string samples_tsv(const Samples& s, const std::string& label) {
   std::string out;
   for (const auto& [op, by_config] : s.ns)
     for (const auto& [c, v] : by_config)
-      for (size_t i = 0; i < v.size(); ++i) out += fmt::format("{}\t{}\t{}\t{}\t{:.1f}\n", label, op, config_name(c), i, v[i]);
+      for (size_t i = 0; i < v.size(); ++i)
+        out += fmt::format("{}\t{}\t{}\t{}\t{:.1f}\n", label, op, config_name(c), i, v[i]);
   return out;
 }
 

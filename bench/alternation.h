@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Runs operations in rounds that alternate the configurations inside one
 // run, so that whatever else the (shared, emulated) machine does lands on
 // all of them alike. A round is two blocks, programs attached and detached,
@@ -35,8 +36,8 @@ struct Samples {
   // Operations whose outcome was not the expected one (success, or EPERM
   // when denied): a non-zero count means the figure measures something else.
   std::map<std::string, std::map<Config, size_t>> unexpected;
-  std::map<std::string, size_t> batch;  // operations per batch
-  uint64_t dropped = 0;                 // ring-buffer drops while timing
+  std::map<std::string, size_t> batch;       // operations per batch
+  uint64_t dropped = 0;                      // ring-buffer drops while timing
   std::vector<double> attach_ms, detach_ms;  // every enforcing program at once
 };
 

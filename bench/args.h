@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `--key value` command-line options for the bench subcommands: each one
 // has a few numeric or path settings and no need for more.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // cgroup2 directories the bench creates, and moving the bench's own process
 // between them: the configurations differ only in which cgroup the caller is
 // in, so the objects acted on stay the same.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Where the kernel benchmarks keep their state, overridable by options:
 // everything they create is under these and removed when they end.
 #pragma once

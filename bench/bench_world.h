@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Everything the kernel benchmarks act in: the Enforcer (programs loaded,
 // maps pinned under the bench's own pin path), the caller's cgroup C, cgroup
 // A (zone A) holding the targets, the objects zone A owns, and switching the

@@ -1,9 +1,10 @@
+// SPDX-License-Identifier: Apache-2.0
 // syva-bench-containerd (host): how long after containerd's /tasks/create
 // event the container's cgroup is in zone_membership. A real containerd
-// (the watcher tests' private one) runs real containers with a zone label;
-// the agent's own watcher and Enforcer (maps only: this host's kernel
-// refuses BPF-LSM, and the map write is the same either way) log
-// `latency_ms=` for each membership, which is collected here.
+// (the tests' private one, test/support/private_containerd.h) runs real
+// containers with a zone label; the agent's own watcher and Enforcer (maps
+// only: this host's kernel refuses BPF-LSM, and the map write is the same
+// either way) log `latency_ms=` for each membership, which is collected here.
 #include <unistd.h>
 
 #include <chrono>
@@ -22,11 +23,11 @@
 
 #include "args.h"
 #include "enforcer/enforcer.h"
-#include "host/private_containerd.h"
 #include "markdown.h"
 #include "policy/compiled_policy.h"
 #include "policy/policy_loader.h"
 #include "stats.h"
+#include "support/private_containerd.h"
 #include "watcher/containerd_watcher.h"
 #include "watcher/enforcer_sink.h"
 
@@ -143,7 +144,7 @@ int main(int argc, char** argv) {
                       n, latency.size() < 100 ? " With fewer than 100 samples, p99 is in effect the maximum." : "") +
               t.str(),
           fmt::format("/tasks/create to map write (host, real containerd)\tp50 {:.2f} ms, p99 {:.2f} ms\t(no target "
-                      "in the issue)\treported\t{} containers, {} without a membership line\n",
+                      "set)\treported\t{} containers, {} without a membership line\n",
                       s.median, p99, latency.size(), missing));
     return missing ? 1 : 0;
   } catch (const std::exception& e) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Keeps the timed process on one CPU: a migration in the middle of a batch
 // costs far more under emulation than the hook being measured.
 #pragma once

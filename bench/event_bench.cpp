@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The deny-event path end to end: a process in a zone (written into the
 // running agent's pinned zone_membership, as the watcher would) opens a file
 // another zone owns at rising rates; the agent logs one DENY line per event.
@@ -27,15 +28,17 @@
 #include "bench_paths.h"
 #include "cpu_pin.h"
 #include "enforcer/enforcer.h"
+#include "enforcer/map_readers.h"
 #include "markdown.h"
-#include "proc_info.h"
 #include "subcommands.h"
+#include "support/proc_info.h"
 
 namespace syva::bench {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using syva::test::cpu_seconds;
 
 double secs(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
@@ -138,7 +141,8 @@ int run_events(const Args& args) {
   const uint32_t zone = zone_id(names, args.str("zone", "frontend"));
   BenchCgroup cgroup("syva-bench-events");
   const uint64_t cg = cgroup.id();
-  if (bpf_map_update_elem(members, &cg, &zone, BPF_ANY) != 0) throw std::runtime_error("writing zone_membership failed");
+  if (bpf_map_update_elem(members, &cg, &zone, BPF_ANY) != 0)
+    throw std::runtime_error("writing zone_membership failed");
   LogCounter log(args.str("log", "/tmp/syva-bench/agent-events.log"));
   log.total();
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A directory tree with an exact number of inodes (root, subdirectories and
 // empty files), for host-path tagging and for filling inode_zone with real
 // keys at scale.

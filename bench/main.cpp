@@ -1,6 +1,7 @@
-// syva-bench: Syva's benchmarks (issue 6). The kernel ones need BPF-LSM and
-// run in the test VM; see scripts/bench.sh, which runs all of them and
-// writes bench/REPORT.md.
+// SPDX-License-Identifier: Apache-2.0
+// syva-bench: Syva's benchmarks. The kernel ones need BPF-LSM and run in the
+// test VM; see scripts/bench.sh, which runs all of them and writes
+// bench/REPORT.md.
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -13,9 +14,8 @@
 namespace {
 
 int usage() {
-  fprintf(stderr,
-          "usage: syva-bench ops|scale|tag|agent|events [--out-dir DIR] [--key value ...]\n"
-          "  normally run by scripts/bench.sh (host) and test/vm/guest/bench.sh (VM)\n");
+  fprintf(stderr, "usage: syva-bench ops|scale|tag|agent|events [--out-dir DIR] [--key value ...]\n"
+                  "  normally run by scripts/bench.sh (host) and test/vm/guest/bench.sh (VM)\n");
   return 64;
 }
 

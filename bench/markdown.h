@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Markdown tables for bench/REPORT.md. Each subcommand writes its own
 // fragment; scripts/bench.sh stitches them together with the prose.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The operations Syva's hooks sit on, each as "do it n times" so that a
 // batch is timed as a whole (one clock read per batch, not per call).
 #pragma once

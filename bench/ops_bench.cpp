@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Per-operation cost in four configurations, alternated in one run, then a
 // separate pass with the kernel's BPF run-time accounting on to show how
 // much of each overhead is Syva's programs themselves.
@@ -11,6 +12,7 @@
 #include "bench_paths.h"
 #include "bench_world.h"
 #include "cpu_pin.h"
+#include "enforcer/pins.h"
 #include "markdown.h"
 #include "operations.h"
 #include "prog_stats.h"
@@ -28,8 +30,7 @@ std::vector<std::string> all_ops() {
 
 std::string program_cost_table(BenchWorld& world, const Samples& s) {
   ProgStats on;
-  Table t({"operation", "configuration", "Syva program runs / op", "program time / op",
-           "share of the op's median"});
+  Table t({"operation", "configuration", "Syva program runs / op", "program time / op", "share of the op's median"});
   for (const auto& name : all_ops()) {
     const Operation& op = operation(name);
     const size_t n = s.batch.at(name);
@@ -74,8 +75,8 @@ int run_ops(const Args& args) {
   md.back() = ')';
   md += fmt::format(". Ring-buffer drops while timing: {}. Attaching the {} enforcing programs took {} (median of "
                     "{}), detaching them {}.\n\n",
-                    s.dropped, Enforcer::enforcing_programs().size(), duration_ns(summarize(s.attach_ms).median * 1e6), s.attach_ms.size(),
-                    duration_ns(summarize(s.detach_ms).median * 1e6));
+                    s.dropped, enforcing_program_names().size(), duration_ns(summarize(s.attach_ms).median * 1e6),
+                    s.attach_ms.size(), duration_ns(summarize(s.detach_ms).median * 1e6));
   md += samples_table(s, opt.ops, opt.configs);
   md += "\nThe zone decision alone: zoned against unzoned, both with the programs attached, interleaved every "
         "few milliseconds (ratio of the rounds' medians):\n\n";
@@ -87,7 +88,7 @@ int run_ops(const Args& args) {
   append_file(paths.out_dir + "/ops.md", md);
   append_file(paths.out_dir + "/ops.tsv", samples_tsv(s, "ops"));
   std::string names;
-  for (const auto& n : Enforcer::enforcing_programs()) names += n + "\n";
+  for (const auto& n : enforcing_program_names()) names += n + "\n";
   append_file(paths.out_dir + "/programs.txt", names);
 
   std::string cost;
@@ -126,8 +127,9 @@ int run_ops(const Args& args) {
                        overhead(ci.high), overhead(summarize(by_median).median), overhead(ci_med.low),
                        overhead(ci_med.high), by_min.size());
   };
-  append_file(paths.out_dir + "/targets.tsv", target_line("open+close overhead, unzoned (VM)", Config::unzoned, 1.03) +
-                                                 target_line("open+close overhead, zoned allowed (VM)", Config::allowed, 1.08));
+  append_file(paths.out_dir + "/targets.tsv",
+              target_line("open+close overhead, unzoned (VM)", Config::unzoned, 1.03) +
+                  target_line("open+close overhead, zoned allowed (VM)", Config::allowed, 1.08));
 
   size_t wrong = 0;
   for (const Samples* x : {&s, &t})

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "prog_stats.h"
 
 #include <bpf/bpf.h>
@@ -7,6 +8,7 @@
 #include <stdexcept>
 
 #include "enforcer/enforcer.h"
+#include "enforcer/pins.h"
 #include "syva.skel.h"
 
 namespace syva::bench {
@@ -35,7 +37,7 @@ ProgStats::~ProgStats() {
 
 ProgRun ProgStats::total(Enforcer& enforcer) {
   ProgRun sum;
-  for (const auto& name : Enforcer::enforcing_programs()) {
+  for (const auto& name : enforcing_program_names()) {
     bpf_program* prog = bpf_object__find_program_by_name(enforcer.skeleton()->obj, name.c_str());
     if (!prog) continue;
     bpf_prog_info info{};

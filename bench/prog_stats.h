@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The kernel's own accounting of BPF program run time
 // (kernel.bpf_stats_enabled): how many times Syva's programs ran and how
 // long they took, to explain an operation's overhead by the programs' cost.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "program_links.h"
 
 #include <bpf/libbpf.h>
@@ -9,13 +10,14 @@
 #include <fmt/format.h>
 
 #include "enforcer/enforcer.h"
+#include "enforcer/pins.h"
 #include "syva.skel.h"
 
 namespace syva::bench {
 
 void ProgramLinks::attach() {
   if (attached()) return;
-  for (const auto& name : Enforcer::enforcing_programs()) {
+  for (const auto& name : enforcing_program_names()) {
     bpf_program* prog = bpf_object__find_program_by_name(enforcer_.skeleton()->obj, name.c_str());
     bpf_link* link = prog ? bpf_program__attach_lsm(prog) : nullptr;
     if (!link) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Attaches and detaches the Enforcer's already-loaded enforcing programs.
 // Enforcer::attach() pins its links and the Enforcer has no detach short of
 // its destructor (which also unloads and unpins everything); alternating

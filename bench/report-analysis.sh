@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The "reading the results" and "missed targets" sections of bench/REPORT.md,
 # with the figures pulled from this run's fragments (called by
 # write-report.sh). The reasoning is fixed text; every number is this run's.

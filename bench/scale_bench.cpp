@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Cost per operation as the maps grow: 1, 100 and 10,000 zones, each with
 // 100,000 real inodes in inode_zone and 1,000 real member cgroups. Map
 // contents change between levels (rewriting 100,000 entries takes seconds),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Robust summaries: the VM runs under TCG on a shared host, so single
 // samples are noise; medians and percentile ranges are what get reported.
 #pragma once

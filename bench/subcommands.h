@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The syva-bench subcommands; each writes its markdown fragment and raw TSV
 // into --out-dir and returns the process exit code.
 #pragma once

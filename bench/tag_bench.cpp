@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Time to tag 100,000 host-path inodes: compile_policy() walking a real
 // tree (what the agent does at start and on every policy change), then
 // writing the result into a real inode_zone map. Runs in the VM and on the
@@ -93,12 +94,12 @@ int run_tag(const Args& args) {
          duration_ns(tag.min * 1e9) + "–" + duration_ns(tag.max * 1e9), std::to_string(tag.n),
          duration_ns(first_write * 1e9), duration_ns(rewrite * 1e9), duration_ns(syscall_ns)});
   append_file(paths.out_dir + "/tag-" + where + ".md", t.str());
-  append_file(paths.out_dir + "/targets.tsv",
-              fmt::format("tag {} host-path inodes ({})\t{}\t≤ 1 s (for 100,000)\t{}\tmedian of {}; tree {} in {}; "
-                          "writing them to inode_zone adds {}\n",
-                          keys.size(), where, duration_ns(tag.median * 1e9), tag.median <= 1.0 ? "met" : "missed",
-                          tag.n, reused ? "reused, checked" : "made", duration_ns(make_s * 1e9),
-                          duration_ns(first_write * 1e9)));
+  append_file(
+      paths.out_dir + "/targets.tsv",
+      fmt::format("tag {} host-path inodes ({})\t{}\t≤ 1 s (for 100,000)\t{}\tmedian of {}; tree {} in {}; "
+                  "writing them to inode_zone adds {}\n",
+                  keys.size(), where, duration_ns(tag.median * 1e9), tag.median <= 1.0 ? "met" : "missed", tag.n,
+                  reused ? "reused, checked" : "made", duration_ns(make_s * 1e9), duration_ns(first_write * 1e9)));
   append_file(paths.out_dir + "/reference-" + where + ".tsv", fmt::format("open_close_ns\t{:.1f}\n", syscall_ns));
   if (args.str("keep-tree", "yes") == "no") {
     std::filesystem::remove_all(tree);

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Assembles bench/REPORT.md from the fragments the benchmarks wrote (called
 # by scripts/bench.sh; the tables are the benchmarks' own output, the prose
 # around them is here).
@@ -117,8 +118,8 @@ writes this file (\`bench/write-report.sh\`). Sources: \`bench/\`.
   each, then flat out, then flat out with the agent stopped (SIGSTOP). The
   kernel's deny and drop counters are read from the pinned \`counters\` map
   and the DENY lines counted in the agent's log.
-- **containerd latency** (host): the watcher test harness's private
-  containerd (\`test/host/private_containerd\`) runs containers with
+- **containerd latency** (host): the tests' private containerd
+  (\`test/support/private_containerd\`) runs containers with
   \`--label syva.dev/zone=frontend\` one at a time; the agent's watcher and
   an \`Enforcer\` with maps only (this kernel refuses the programs; the map
   write is the same) log \`latency_ms=\` per membership, collected here.

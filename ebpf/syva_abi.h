@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: Apache-2.0 */
+/* SPDX-License-Identifier: (GPL-2.0-only OR Apache-2.0) */
 /*
  * The contract between Syva's kernel programs and its user space: map keys,
  * map values, hook numbers and the deny event. Included by the BPF programs
@@ -15,7 +15,7 @@
 #define SYVA_ZONE_NONE 0u /* "no zone": unzoned caller, unowned file, host task */
 #define SYVA_MAX_ZONES 16384
 #define SYVA_MAX_MEMBERS 65536
-#define SYVA_MAX_INODES 262144
+#define SYVA_MAX_INODES (1u << 22) /* allocated per entry: a bound, not a reservation */
 #define SYVA_MAX_SUPERBLOCKS 65536
 #define SYVA_MAX_EGRESS_RULES 16384
 #define SYVA_EGRESS_PORTS 16
@@ -26,55 +26,106 @@
 #define SYVA_ZONE_NAME_LEN 64
 #define SYVA_EVENTS_BYTES (1u << 20)
 
-/* Hook numbers index the counters map and name the hook in events. */
-enum syva_hook {
-	SYVA_HOOK_FILE_OPEN = 0,
-	SYVA_HOOK_BPRM_CHECK = 1,
-	SYVA_HOOK_MMAP_FILE = 2,
-	SYVA_HOOK_PTRACE = 3,
-	SYVA_HOOK_TASK_KILL = 4,
-	SYVA_HOOK_UNIX_CONNECT = 5,
-	SYVA_HOOK_UNIX_SEND = 6,
-	/* [capabilities] allowed */
-	SYVA_HOOK_CAPABLE = 7,
-	/* [syscalls] deny */
-	SYVA_HOOK_SB_MOUNT = 8,
-	SYVA_HOOK_SB_UMOUNT = 9,
-	SYVA_HOOK_SB_PIVOTROOT = 10,
-	SYVA_HOOK_MOVE_MOUNT = 11,
-	SYVA_HOOK_PATH_CHROOT = 12,
-	SYVA_HOOK_BPF = 13,
-	SYVA_HOOK_PERF_EVENT_OPEN = 14,
-	SYVA_HOOK_KERNEL_LOAD_DATA = 15,
-	SYVA_HOOK_KERNEL_READ_FILE = 16,
-	/* cgroup escape: writes to cgroup.procs, cgroup.threads, tasks */
-	SYVA_HOOK_CGROUP_MOVE = 17,
-	/* [network] mode and allowed_egress: IPv4/IPv6 destinations */
-	SYVA_HOOK_SOCKET_CONNECT = 18,
-	SYVA_HOOK_SOCKET_SENDMSG = 19,
-	/* [filesystem] writable_paths: file_open for writing */
-	SYVA_HOOK_FILE_WRITE = 20,
-	/* a descriptor received over a Unix socket (SCM_RIGHTS) or pidfd_getfd */
-	SYVA_HOOK_FILE_RECEIVE = 21,
-	/* SIGIO, or F_SETSIG's signal, sent for a file's owner (F_SETOWN) */
-	SYVA_HOOK_SIGIO = 22,
-	SYVA_HOOK_SELFTEST = 23, /* not an LSM hook: the startup self-test probe */
-	SYVA_HOOK_COUNT = 24,
+/*
+ * The checks Syva makes, one row each. A row's position is the check's
+ * number: it indexes the counters map and names the check in events, both of
+ * which outlive one agent in pins, so rows are only ever appended.
+ *   name:  in log lines, `syva status` and metrics. A check that is one LSM
+ *          hook's question carries that hook's name; one that several hooks
+ *          share, or that is a zone's own rule, carries a name no hook has.
+ *   kind:  CROSS_ZONE, the caller reached another zone's (or the host's)
+ *          object and events name both zones; ZONE_RULE, the caller's zone
+ *          forbids the operation whatever it touches; MARKER, records what
+ *          later checks read and counts only its failures; PROBE, the
+ *          start-up self-test, never attached while enforcing.
+ *   hooks: the LSM hooks whose programs make the check (a unit test holds
+ *          this against the sections of the programs in the skeleton).
+ */
+#define SYVA_CHECKS(X)                                                                          \
+	X(FILE_OPEN, "file_open", CROSS_ZONE, "file_open")                                      \
+	X(BPRM_CHECK, "bprm_check_security", CROSS_ZONE, "bprm_check_security")                 \
+	X(MMAP_FILE, "mmap_file", CROSS_ZONE, "mmap_file")                                      \
+	X(PTRACE, "ptrace_access_check", CROSS_ZONE, "ptrace_access_check")                     \
+	X(TASK_KILL, "task_kill", CROSS_ZONE, "task_kill")                                      \
+	X(UNIX_CONNECT, "unix_stream_connect", CROSS_ZONE, "unix_stream_connect")               \
+	X(UNIX_SEND, "unix_may_send", CROSS_ZONE, "unix_may_send")                              \
+	/* [capabilities] allowed */                                                            \
+	X(CAPABLE, "capable", ZONE_RULE, "capable")                                             \
+	/* [syscalls] deny */                                                                   \
+	X(SB_MOUNT, "sb_mount", ZONE_RULE, "sb_mount")                                          \
+	X(SB_UMOUNT, "sb_umount", ZONE_RULE, "sb_umount")                                       \
+	X(SB_PIVOTROOT, "sb_pivotroot", ZONE_RULE, "sb_pivotroot")                              \
+	X(MOVE_MOUNT, "move_mount", ZONE_RULE, "move_mount")                                    \
+	X(PATH_CHROOT, "path_chroot", ZONE_RULE, "path_chroot")                                 \
+	X(BPF, "bpf", ZONE_RULE, "bpf")                                                         \
+	X(PERF_EVENT_OPEN, "perf_event_open", ZONE_RULE, "perf_event_open")                     \
+	X(KERNEL_LOAD_DATA, "kernel_load_data", ZONE_RULE, "kernel_load_data")                  \
+	X(KERNEL_READ_FILE, "kernel_read_file", ZONE_RULE, "kernel_read_file")                  \
+	/* leaving the zone's cgroup: cgroup.procs, cgroup.threads, tasks, CLONE_INTO_CGROUP */ \
+	X(CGROUP_ESCAPE, "cgroup_escape", ZONE_RULE, "file_open file_receive task_alloc")       \
+	/* [network] mode and allowed_egress: IPv4/IPv6 destinations */                         \
+	X(SOCKET_CONNECT, "socket_connect", ZONE_RULE, "socket_connect")                        \
+	X(SOCKET_SENDMSG, "socket_sendmsg", ZONE_RULE, "socket_sendmsg")                        \
+	/* [filesystem] writable_paths: a regular file opened for writing */                    \
+	X(WRITABLE_PATHS, "writable_paths", ZONE_RULE, "file_open file_truncate")               \
+	/* a descriptor received over a Unix socket (SCM_RIGHTS) or pidfd_getfd */              \
+	X(FILE_RECEIVE, "file_receive", CROSS_ZONE, "file_receive")                             \
+	/* SIGIO, or F_SETSIG's signal, sent for a file's owner (F_SETOWN) */                   \
+	X(SIGIO, "file_send_sigiotask", CROSS_ZONE, "file_send_sigiotask")                      \
+	X(SELFTEST, "selftest", PROBE, "file_open")                                             \
+	/* the zone's workload: tasks that exec'd in the zone, and their children */            \
+	X(WORKLOAD, "workload_mark", MARKER, "bprm_committed_creds task_alloc")                 \
+	/* who set a file's SIGIO owner, for file_send_sigiotask */                             \
+	X(SIGIO_OWNER, "sigio_owner", MARKER, "file_set_fowner")                                \
+	/* files changed without being opened */                                                \
+	X(FILE_MPROTECT, "file_mprotect", CROSS_ZONE, "file_mprotect")                          \
+	X(PATH_UNLINK, "path_unlink", CROSS_ZONE, "path_unlink")                                \
+	X(PATH_RMDIR, "path_rmdir", CROSS_ZONE, "path_rmdir")                                   \
+	X(PATH_CREATE, "entry_create", CROSS_ZONE, "path_mknod path_mkdir path_symlink")        \
+	X(PATH_LINK, "path_link", CROSS_ZONE, "path_link")                                      \
+	X(PATH_RENAME, "path_rename", CROSS_ZONE, "path_rename")                                \
+	X(INODE_SETATTR, "inode_setattr", CROSS_ZONE, "inode_setattr")                          \
+	X(INODE_XATTR, "xattr_change", CROSS_ZONE,                                              \
+	  "inode_setxattr inode_removexattr inode_set_acl inode_remove_acl")                    \
+	/* a new file inherits its directory's owner; a freed inode's entry goes */             \
+	X(FILE_OWNER, "file_owner", MARKER, "inode_init_security inode_free_security")          \
+	/* cgroup control files (cgroup.kill, memory.max, ...) of the cgroup's zone */          \
+	X(CGROUP_CONTROL, "cgroup_control", CROSS_ZONE, "file_open file_receive")               \
+	/* processes acted on without a signal */                                               \
+	X(TASK_SETNICE, "task_setnice", CROSS_ZONE, "task_setnice")                             \
+	X(TASK_SETIOPRIO, "task_setioprio", CROSS_ZONE, "task_setioprio")                       \
+	X(TASK_SETSCHEDULER, "task_setscheduler", CROSS_ZONE, "task_setscheduler")              \
+	X(TASK_SETRLIMIT, "task_setrlimit", CROSS_ZONE, "task_setrlimit")                       \
+	X(TASK_MOVEMEMORY, "task_movememory", CROSS_ZONE, "task_movememory")                    \
+	X(TASK_SETPGID, "task_setpgid", CROSS_ZONE, "task_setpgid")                             \
+	X(PTRACE_TRACEME, "ptrace_traceme", CROSS_ZONE, "ptrace_traceme")                       \
+	/* Syva's own maps, programs, links and pins */                                         \
+	X(SYVA_OBJECTS, "syva_objects", CROSS_ZONE, "bpf bpf_map bpf_prog path_unlink path_rmdir path_rename")
+
+enum syva_check_kind {
+	SYVA_KIND_CROSS_ZONE = 0,
+	SYVA_KIND_ZONE_RULE = 1,
+	SYVA_KIND_MARKER = 2,
+	SYVA_KIND_PROBE = 3,
 };
+
+#define SYVA_CHECK_ENUM_ROW(id, name, kind, hooks) SYVA_HOOK_##id,
+enum syva_hook { SYVA_CHECKS(SYVA_CHECK_ENUM_ROW) SYVA_HOOK_COUNT };
+#undef SYVA_CHECK_ENUM_ROW
 
 /* [syscalls] deny, as bits of syva_zone_policy.denied_ops: one per group of
  * syscalls that one kernel gate stops (policy/syscall_hooks.cpp maps names). */
 enum syva_op {
-	SYVA_OP_MOUNT = 0,      /* mount: sb_mount */
-	SYVA_OP_UMOUNT = 1,     /* umount, umount2: sb_umount */
+	SYVA_OP_MOUNT = 0,	/* mount: sb_mount */
+	SYVA_OP_UMOUNT = 1,	/* umount, umount2: sb_umount */
 	SYVA_OP_PIVOT_ROOT = 2, /* pivot_root: sb_pivotroot */
 	SYVA_OP_MOVE_MOUNT = 3, /* move_mount: move_mount */
-	SYVA_OP_CHROOT = 4,     /* chroot: path_chroot */
-	SYVA_OP_BPF = 5,        /* bpf: bpf */
-	SYVA_OP_PERF = 6,       /* perf_event_open: perf_event_open */
-	SYVA_OP_MODULE = 7,     /* init_module, finit_module: kernel_load_data, kernel_read_file */
-	SYVA_OP_KEXEC = 8,      /* kexec_load, kexec_file_load: kernel_load_data, kernel_read_file */
-	SYVA_OP_PTRACE = 9,     /* ptrace: ptrace_access_check, even within the zone */
+	SYVA_OP_CHROOT = 4,	/* chroot: path_chroot */
+	SYVA_OP_BPF = 5,	/* bpf: bpf */
+	SYVA_OP_PERF = 6,	/* perf_event_open: perf_event_open */
+	SYVA_OP_MODULE = 7,	/* init_module, finit_module: kernel_load_data, kernel_read_file */
+	SYVA_OP_KEXEC = 8,	/* kexec_load, kexec_file_load: kernel_load_data, kernel_read_file */
+	SYVA_OP_PTRACE = 9,	/* ptrace: ptrace_access_check, even within the zone */
 };
 
 /* zone_membership: cgroup v2 id -> zone id */
@@ -126,15 +177,36 @@ struct syva_zone_pair {
 	__u32 b;
 };
 
+/* syva_objects key: a BPF object the agent owns, by its kernel id (each
+ * kind has its own id space). */
+enum syva_object_kind {
+	SYVA_OBJECT_ANY = 0, /* not a key: any pinned object, for BPF_OBJ_GET */
+	SYVA_OBJECT_MAP = 1,
+	SYVA_OBJECT_PROG = 2,
+	SYVA_OBJECT_LINK = 3,
+};
+struct syva_object {
+	__u32 kind;
+	__u32 id;
+};
+#define SYVA_MAX_OBJECTS 1024
+
+/* [network] mode */
+enum syva_network_mode {
+	SYVA_NET_ISOLATED = 0, /* loopback only */
+	SYVA_NET_BRIDGED = 1,  /* loopback and allowed_egress */
+	SYVA_NET_HOST = 2,     /* not restricted */
+};
+
 /* zone_policy value. Fields beyond flags are carried for the later hooks
  * (capabilities, resources); the cross-zone hooks read only the maps above. */
-#define SYVA_ZONE_F_DEFINED (1u << 0) /* zone has a policy file */
-#define SYVA_ZONE_F_AUDIT (1u << 1)   /* would-deny is logged and counted; the operation proceeds */
-#define SYVA_ZONE_F_CAPS (1u << 2)    /* [capabilities] given: caps_allowed is enforced */
+#define SYVA_ZONE_F_DEFINED (1u << 0)  /* zone has a policy file */
+#define SYVA_ZONE_F_AUDIT (1u << 1)    /* would-deny is logged and counted; the operation proceeds */
+#define SYVA_ZONE_F_CAPS (1u << 2)     /* [capabilities] given: caps_allowed is enforced */
 #define SYVA_ZONE_F_WRITABLE (1u << 3) /* writable_paths given: writes elsewhere are denied */
 struct syva_zone_policy {
 	__u32 flags;
-	__u32 network_mode; /* 0 isolated, 1 bridged, 2 host */
+	__u32 network_mode; /* enum syva_network_mode */
 	__u64 caps_allowed; /* bit n = capability n */
 	__u64 memory_limit;
 	__u32 cpu_shares;
@@ -148,7 +220,7 @@ struct syva_zone_name {
 	char name[SYVA_ZONE_NAME_LEN];
 };
 
-/* counters: per-CPU array indexed by enum syva_hook. `allow` counts only
+/* counters: per-CPU array indexed by enum syva_hook (the check number). `allow` counts only
  * decisions about zoned callers: unzoned callers are not enforced and cost
  * one map lookup, nothing more. */
 struct syva_counters {
@@ -163,11 +235,11 @@ struct syva_counters {
  * records what the kernel side computes for that task, so user space can
  * compare it with its own view (cgroup directory inode, stat of the file). */
 struct syva_selftest {
-	__u32 tgid;           /* in: the probe task */
-	__u32 hits;           /* out: how many times the probe ran */
+	__u32 tgid;	      /* in: the probe task */
+	__u32 hits;	      /* out: how many times the probe ran */
 	__u64 cgroup_id;      /* out: caller's cgroup id, as caller hooks read it */
 	__u64 task_cgroup_id; /* out: same task through the target-task path */
-	__u64 dev;            /* out: inode key as the file hooks compute it */
+	__u64 dev;	      /* out: inode key as the file hooks compute it */
 	__u64 ino;
 };
 
@@ -182,11 +254,16 @@ enum syva_containerd_link {
 struct syva_agent_state {
 	__u64 policy_generation; /* policies applied since the maps were made */
 	__u64 policy_applied_at; /* CLOCK_REALTIME seconds of the last apply */
-	__u32 policy_rejected;   /* 1: the last change was invalid; the previous policy stays */
-	__u32 containerd;        /* enum syva_containerd_link */
+	__u32 policy_rejected;	 /* 1: the last change was invalid; the previous policy stays */
+	__u32 containerd;	 /* enum syva_containerd_link */
 	char policy_error[SYVA_POLICY_ERROR_LEN]; /* why it was rejected */
-	__u64 limit_failures;    /* [resources] writes to member cgroups that failed */
-	char limit_error[SYVA_POLICY_ERROR_LEN]; /* the last one */
+	__u64 limit_failures;			  /* [resources] writes to member cgroups that failed */
+	char limit_error[SYVA_POLICY_ERROR_LEN];  /* the last one */
+	/* Programs left out of the load, space separated: those whose hook this
+	 * kernel lacks, and those its verifier refused (with the first reason). */
+	char programs_absent[SYVA_POLICY_ERROR_LEN];
+	char programs_refused[SYVA_POLICY_ERROR_LEN];
+	char refusal[SYVA_POLICY_ERROR_LEN];
 };
 
 /* Deny event, one per denial, written to the `events` ring buffer. */
@@ -200,14 +277,14 @@ struct syva_event {
 	__u32 target_pid; /* task hooks; peer's creator for sockets is unknown: 0 */
 	__u64 caller_cgroup;
 	__u64 target_cgroup; /* task and socket hooks */
-	__u64 dev; /* file hooks, kernel dev_t encoding */
+	__u64 dev;	     /* file hooks, kernel dev_t encoding */
 	__u64 ino;
-	__u32 signal;    /* task_kill */
-	__u32 aux;       /* ptrace: mode; mmap: prot; capable: capability; kernel_*: id */
-	__u32 flags;     /* SYVA_EVENT_F_* */
-	__u16 port;      /* socket hooks: destination port, host order */
-	__u16 family;    /* socket hooks: AF_INET or AF_INET6 */
-	__u8 addr[16];   /* socket hooks: destination, IPv4 as ::ffff:a.b.c.d */
+	__u32 signal;  /* task_kill */
+	__u32 aux;     /* ptrace: mode; mmap: prot; capable: capability; kernel_*: id */
+	__u32 flags;   /* SYVA_EVENT_F_* */
+	__u16 port;    /* socket hooks: destination port, host order */
+	__u16 family;  /* socket hooks: AF_INET or AF_INET6 */
+	__u8 addr[16]; /* socket hooks: destination, IPv4 as ::ffff:a.b.c.d */
 	char comm[16];
 };
 #define SYVA_EVENT_F_AUDIT (1u << 0) /* the operation went ahead: the caller's zone audits */

@@ -1,17 +1,22 @@
-/* SPDX-License-Identifier: Apache-2.0 */
+/* SPDX-License-Identifier: (GPL-2.0-only OR Apache-2.0) */
 /*
- * The one decision shape every hook shares (DESIGN.md): caller zone from the
+ * The one decision shape every hook shares: caller zone from the
  * current cgroup, target zone from the object, same zone or an allowed pair
  * allows, anything else is -EPERM, counted, and reported.
+ *
+ * No program reads the verdict of what ran before it on the hook: the
+ * kernel stops at the first LSM that refuses, and the BPF trampoline at the
+ * first BPF program that refuses, so a program runs only while everything
+ * before it allowed. Declaring only the arguments a program reads also keeps
+ * it loadable on kernels that append arguments to a hook.
  */
 #pragma once
 
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
+#include "kernel_defs.bpf.h"
 #include "syva_maps.bpf.h"
-
-#define EPERM 1
 
 /* What a hook knows about its target, copied into the deny event. */
 struct syva_target {
@@ -124,8 +129,8 @@ static __always_inline int pair_allowed(__u32 a, __u32 b)
 
 /* A full ring buffer loses the event, never the decision: it is counted and
  * the hook returns at once. */
-static __always_inline void emit_deny(enum syva_hook hook, __u32 caller, __u64 caller_cgroup,
-				      __u32 target, const struct syva_target *t, __u32 flags)
+static __always_inline void emit_deny(enum syva_hook hook, __u32 caller, __u64 caller_cgroup, __u32 target,
+				      const struct syva_target *t, __u32 flags)
 {
 	struct syva_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -178,8 +183,8 @@ static __always_inline int refuse(enum syva_hook hook, __u32 caller, __u64 calle
 
 /* caller and target are both known here; target may be SYVA_ZONE_NONE (the
  * host), which no zone may reach. */
-static __always_inline int decide(enum syva_hook hook, __u32 caller, __u64 caller_cgroup,
-				  __u32 target, const struct syva_target *t)
+static __always_inline int decide(enum syva_hook hook, __u32 caller, __u64 caller_cgroup, __u32 target,
+				  const struct syva_target *t)
 {
 	if (target == caller || (target != SYVA_ZONE_NONE && pair_allowed(caller, target))) {
 		count(hook, SYVA_ALLOW);

@@ -1,10 +1,17 @@
-/* SPDX-License-Identifier: Apache-2.0 */
-/* The maps Syva pins under its pin path (DESIGN.md, "Kernel maps"). */
+/* SPDX-License-Identifier: (GPL-2.0-only OR Apache-2.0) */
+/*
+ * The maps Syva pins under its pin path. Every program unit includes this
+ * header and the units are linked into one object (bpftool gen object):
+ * each definition is weak so that the linker keeps one map of each name,
+ * shared by all programs. Each unit carries the same license, kept once.
+ */
 #pragma once
 
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "syva_abi.h"
+
+char LICENSE[] SEC("license") = "GPL";
 
 /* Hash maps that can grow large are allocated on insert: the hooks never run
  * in NMI context, and a node with few zones should not pay for the maximum. */
@@ -14,21 +21,21 @@ struct {
 	__uint(max_entries, SYVA_MAX_MEMBERS);
 	__type(key, syva_cgroup_id);
 	__type(value, __u32);
-} zone_membership SEC(".maps");
+} zone_membership SEC(".maps") __weak;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, SYVA_MAX_ZONES);
 	__type(key, __u32);
 	__type(value, struct syva_zone_policy);
-} zone_policy SEC(".maps");
+} zone_policy SEC(".maps") __weak;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, SYVA_MAX_ZONES);
 	__type(key, __u32);
 	__type(value, struct syva_zone_name);
-} zone_names SEC(".maps");
+} zone_names SEC(".maps") __weak;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -36,7 +43,7 @@ struct {
 	__uint(max_entries, SYVA_MAX_INODES);
 	__type(key, struct syva_inode_key);
 	__type(value, __u32);
-} inode_zone SEC(".maps");
+} inode_zone SEC(".maps") __weak;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -44,7 +51,7 @@ struct {
 	__uint(max_entries, SYVA_MAX_SUPERBLOCKS);
 	__type(key, syva_superblock_dev);
 	__type(value, __u32);
-} superblock_zone SEC(".maps");
+} superblock_zone SEC(".maps") __weak;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -52,7 +59,7 @@ struct {
 	__uint(max_entries, SYVA_MAX_PAIRS);
 	__type(key, struct syva_zone_pair);
 	__type(value, __u8);
-} zone_allowed_comms SEC(".maps");
+} zone_allowed_comms SEC(".maps") __weak;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -60,16 +67,17 @@ struct {
 	__uint(max_entries, SYVA_MAX_ZONES);
 	__type(key, __u32);
 	__type(value, struct syva_writable_paths);
-} writable_paths SEC(".maps");
+} writable_paths SEC(".maps") __weak;
 
-/* A per-CPU page for the path of a file being opened for writing: too big
- * for the BPF stack. */
+/* Per-CPU room for the path of a file being written: too big for the BPF
+ * stack, and PATH_MAX so that no path the kernel accepts is too long. */
+#define SYVA_PATH_SCRATCH 4096
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, char[256]);
-} path_scratch SEC(".maps");
+	__type(value, char[SYVA_PATH_SCRATCH]);
+} path_scratch SEC(".maps") __weak;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
@@ -77,26 +85,26 @@ struct {
 	__uint(max_entries, SYVA_MAX_EGRESS_RULES);
 	__type(key, struct syva_egress_key);
 	__type(value, struct syva_egress_ports);
-} egress_rules SEC(".maps");
+} egress_rules SEC(".maps") __weak;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, SYVA_HOOK_COUNT);
 	__type(key, __u32);
 	__type(value, struct syva_counters);
-} counters SEC(".maps");
+} counters SEC(".maps") __weak;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, SYVA_EVENTS_BYTES);
-} events SEC(".maps");
+} events SEC(".maps") __weak;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct syva_selftest);
-} selftest SEC(".maps");
+} selftest SEC(".maps") __weak;
 
 /* Tasks that run a zone's workload: marked when a zoned task completes an
  * execve, and inherited on fork. The runtime's own setup inside the
@@ -107,7 +115,7 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
 	__type(value, __u32);
-} workload SEC(".maps");
+} workload SEC(".maps") __weak;
 
 /* Who asked for a file's SIGIO: the zone that last set its owner
  * (F_SETOWN), keyed by the file's address. Written for
@@ -118,7 +126,16 @@ struct {
 	__uint(max_entries, SYVA_MAX_SIGIO_OWNERS);
 	__type(key, __u64);
 	__type(value, __u32);
-} sigio_owner_zone SEC(".maps");
+} sigio_owner_zone SEC(".maps") __weak;
+
+/* The BPF objects the agent owns (maps, programs, links), which no zoned
+ * process may hold a descriptor of. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SYVA_MAX_OBJECTS);
+	__type(key, struct syva_object);
+	__type(value, __u8);
+} syva_objects SEC(".maps") __weak;
 
 /* Not read by any program: pinned so that `syva status` can read it. */
 struct {
@@ -126,4 +143,4 @@ struct {
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct syva_agent_state);
-} agent_state SEC(".maps");
+} agent_state SEC(".maps") __weak;

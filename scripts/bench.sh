@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs Syva's benchmarks (issue 6) and writes bench/REPORT.md.
+# SPDX-License-Identifier: Apache-2.0
+# Runs Syva's benchmarks and writes bench/REPORT.md.
 #
 #   bash scripts/bench.sh          # the full run (about 10 minutes here)
 #   bash scripts/bench.sh quick    # few rounds, small trees: checks the plumbing

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The main job, on a fresh machine: installs, builds, and boots a VM on
 # Debian's 6.1 kernel with BPF-LSM, where `syva --policy-dir policies` starts,
 # passes its self-test and, with a real containerd and runc, denies a frontend

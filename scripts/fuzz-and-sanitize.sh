@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Bad input (issue 7): builds the unit tests and the libFuzzer targets with
-# clang, ASan and UBSan into their own build directory, runs the unit tests
-# there, then each fuzzer for a bounded time on its seed corpus from
-# test/fuzz/corpus/ (new inputs it finds go to a scratch directory, so the
-# repository is left as it was). Each step is one test; a crash input and
+# SPDX-License-Identifier: Apache-2.0
+# Builds the unit tests and the libFuzzer targets with clang, ASan and UBSan
+# into their own build directory, runs the unit tests there, then each
+# fuzzer for a bounded time on its seed corpus from test/fuzz/corpus/ (new
+# inputs it finds go to a scratch directory, so the repository is left as it
+# was). Each step is one test; a crash input and
 # the sanitizer's report are kept under BUILD/fuzz-logs/. Ends with one line:
 #   fuzz-and-sanitize: N passed, N failed, N skipped
 #

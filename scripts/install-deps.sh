@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs every Debian package Syva builds, tests and demos with. Idempotent:
 # packages already present are skipped by apt itself.
 set -euo pipefail

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // syva: the agent (`syva --policy-dir DIR`) and `syva status`.
 #include <getopt.h>
 
@@ -8,8 +9,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "cli/run_agent.h"
 #include "cli/status.h"
+#include "daemon/run_agent.h"
 #include "events/batched_log_sink.h"
 
 namespace {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "cli/status.h"
 
 #include <bpf/bpf.h>
@@ -6,13 +7,16 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <set>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "enforcer/enforcer.h"
 #include "enforcer/hooks.h"
+#include "enforcer/map_readers.h"
 #include "enforcer/pin_lock.h"
+#include "enforcer/pins.h"
 
 namespace syva {
 
@@ -33,28 +37,45 @@ class PinnedFd {
   int fd_;
 };
 
+template <size_t N>
+std::string text_of(const char (&field)[N]) {
+  return std::string(field, strnlen(field, N));
+}
+
+std::vector<std::string> words(const char (&field)[SYVA_POLICY_ERROR_LEN]) {
+  std::vector<std::string> out;
+  std::istringstream in(text_of(field));
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
+}
+
 void judge_health(StatusReport& r) {
   auto& why = r.health_reasons;
   if (!r.active) {
     r.health = Health::unsafe;
-    why.push_back(r.attached.empty()
-                      ? "not enforcing: no hooks attached (agent stopped, refused to start, or failed its self-test)"
-                      : fmt::format("not enforcing: only {} of {} hooks attached", r.attached.size(),
-                                    Enforcer::enforcing_programs().size()));
+    why.push_back(
+        r.attached.empty()
+            ? "not enforcing: no hooks attached (agent stopped, refused to start, or failed its self-test)"
+            : fmt::format("not enforcing: only {} of {} hooks attached", r.attached.size(), r.enforcing_programs));
     return;
   }
   uint64_t errors = 0;
   for (const auto& h : r.hooks) errors += h.counters.error;
   if (errors) why.push_back(fmt::format("{} kernel read errors: those operations were allowed unchecked", errors));
-  if (r.dropped_events) why.push_back(fmt::format("{} deny events dropped: the ring buffer was full", r.dropped_events));
+  if (r.dropped_events)
+    why.push_back(fmt::format("{} deny events dropped: the ring buffer was full", r.dropped_events));
   if (!r.agent_running)
     why.push_back("agent not running: the pinned programs still enforce, but membership is not kept up to date");
   else if (r.agent_state.containerd == SYVA_CONTAINERD_UNREACHABLE)
     why.push_back("containerd unreachable: new containers are not put in zones");
+  if (!r.programs_refused.empty())
+    why.push_back(fmt::format("the kernel refused {} hook program(s), which do not enforce: {} ({})",
+                              r.programs_refused.size(), text_of(r.agent_state.programs_refused),
+                              text_of(r.agent_state.refusal)));
   if (r.agent_state.limit_failures)
-    why.push_back(fmt::format("{} [resources] writes to member cgroups failed; last: {}", r.agent_state.limit_failures,
-                              std::string(r.agent_state.limit_error,
-                                          strnlen(r.agent_state.limit_error, sizeof(r.agent_state.limit_error)))));
+    why.push_back(fmt::format(
+        "{} [resources] writes to member cgroups failed; last: {}", r.agent_state.limit_failures,
+        std::string(r.agent_state.limit_error, strnlen(r.agent_state.limit_error, sizeof(r.agent_state.limit_error)))));
   if (r.agent_state.policy_rejected)
     why.push_back(fmt::format("policy change rejected, the previous policy stays enforced: {}",
                               std::string(r.agent_state.policy_error,
@@ -69,14 +90,27 @@ StatusReport read_status(const std::string& pin_path) {
   r.pin_path = pin_path;
   r.agent_running = PinLock::held_by_other(pin_path);
 
-  size_t pinned_links = 0;
-  for (const auto& prog : Enforcer::enforcing_programs()) {
-    if (PinnedFd(pin_path + "/links/" + prog)) {
-      ++pinned_links;
-      r.attached.push_back(prog);
+  if (PinnedFd state(pin_path + "/agent_state"); state) {
+    if (auto s = read_agent_state(state.get())) {
+      r.agent_state = *s;
+      r.has_agent_state = true;
     }
   }
-  r.active = pinned_links == Enforcer::enforcing_programs().size();
+  r.programs_absent = words(r.agent_state.programs_absent);
+  r.programs_refused = words(r.agent_state.programs_refused);
+  try {
+    // Programs the agent could not load on this kernel have no link to look for.
+    std::set<std::string> left_out(r.programs_absent.begin(), r.programs_absent.end());
+    left_out.insert(r.programs_refused.begin(), r.programs_refused.end());
+    for (const auto& prog : enforcing_program_names()) {
+      if (left_out.count(prog)) continue;
+      ++r.enforcing_programs;
+      if (PinnedFd(pin_path + "/links/" + prog)) r.attached.push_back(prog);
+    }
+    r.active = r.enforcing_programs > 0 && r.attached.size() == r.enforcing_programs;
+  } catch (const std::exception& e) {
+    r.problems.push_back(fmt::format("cannot tell which links to look for: {}", e.what()));
+  }
 
   std::map<uint32_t, ZoneStatus> zones;
   if (PinnedFd names(pin_path + "/zone_names"); names) {
@@ -85,34 +119,24 @@ StatusReport read_status(const std::string& pin_path) {
     r.problems.push_back(fmt::format("no pinned zone_names map at {}", pin_path));
   }
   if (PinnedFd members(pin_path + "/zone_membership"); members) {
-    uint64_t key = 0, next = 0;
-    const uint64_t* prev = nullptr;
-    while (bpf_map_get_next_key(members.get(), prev, &next) == 0) {
-      uint32_t zone = 0;
-      if (bpf_map_lookup_elem(members.get(), &next, &zone) == 0) {
-        if (auto it = zones.find(zone); it != zones.end())
-          ++it->second.members;
-        else
-          ++r.unknown_zone_members;
-      }
-      key = next;
-      prev = &key;
+    for (const auto& [cgroup, zone] : read_zone_entries(members.get())) {
+      if (auto it = zones.find(zone); it != zones.end())
+        ++it->second.members;
+      else
+        ++r.unknown_zone_members;
     }
   }
   for (auto& [id, z] : zones) r.zones.push_back(z);
 
   if (PinnedFd counters(pin_path + "/counters"); counters) {
     const auto all = read_counters(counters.get());
-    for (uint32_t hook = 0; hook < kEnforcingHooks; ++hook) {
+    for (uint32_t hook = 0; hook < SYVA_HOOK_COUNT; ++hook) {
+      if (kChecks[hook].kind == SYVA_KIND_PROBE) continue;
       r.hooks.push_back({std::string(hook_name(hook)), all[hook]});
       r.dropped_events += all[hook].dropped;
     }
   } else {
     r.problems.push_back(fmt::format("no pinned counters map at {}", pin_path));
-  }
-  if (PinnedFd state(pin_path + "/agent_state"); state) {
-    const uint32_t key = 0;
-    r.has_agent_state = bpf_map_lookup_elem(state.get(), &key, &r.agent_state) == 0;
   }
   judge_health(r);
   return r;
@@ -135,7 +159,10 @@ std::string format_status_text(const StatusReport& r) {
     out += fmt::format("policy: generation {}{}\n", r.agent_state.policy_generation,
                        r.agent_state.policy_rejected ? " (a later change was rejected)" : "");
   if (!r.active && !r.attached.empty())
-    out += fmt::format("attached: only {} of {} hooks\n", r.attached.size(), Enforcer::enforcing_programs().size());
+    out += fmt::format("attached: only {} of {} hooks\n", r.attached.size(), r.enforcing_programs);
+  if (!r.programs_absent.empty())
+    out +=
+        fmt::format("not in this kernel (their programs are not loaded): {}\n", text_of(r.agent_state.programs_absent));
   out += "zones:\n";
   if (r.zones.empty()) out += "  (none)\n";
   for (const auto& z : r.zones)
@@ -161,13 +188,18 @@ std::string format_status_json(const StatusReport& r) {
   j["pin_path"] = r.pin_path;
   j["agent_running"] = r.agent_running;
   j["attached"] = r.attached;
+  j["programs_absent"] = r.programs_absent;
+  j["programs_refused"] = r.programs_refused;
   j["zones"] = nlohmann::json::array();
   for (const auto& z : r.zones) j["zones"].push_back({{"id", z.id}, {"name", z.name}, {"members", z.members}});
   j["unknown_zone_members"] = r.unknown_zone_members;
   j["hooks"] = nlohmann::json::object();
   for (const auto& h : r.hooks)
-    j["hooks"][h.name] = {{"allow", h.counters.allow}, {"deny", h.counters.deny}, {"error", h.counters.error},
-                          {"dropped", h.counters.dropped}, {"audit", h.counters.audit}};
+    j["hooks"][h.name] = {{"allow", h.counters.allow},
+                          {"deny", h.counters.deny},
+                          {"error", h.counters.error},
+                          {"dropped", h.counters.dropped},
+                          {"audit", h.counters.audit}};
   j["dropped_events"] = r.dropped_events;
   j["problems"] = r.problems;
   return j.dump(2) + "\n";

@@ -1,7 +1,9 @@
+// SPDX-License-Identifier: Apache-2.0
 // `syva status`: what the kernel is enforcing, read from the pinned maps
 // and links alone (there is no agent socket to ask).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -28,9 +30,14 @@ enum class Health { healthy, degraded, unsafe };
 
 struct StatusReport {
   std::string pin_path;
-  bool active = false;         // every enforcing program's link is pinned
-  bool agent_running = false;  // some process holds the pin lock
+  bool active = false;            // every enforcing program's link is pinned
+  size_t enforcing_programs = 0;  // how many links `active` needs: the programs loaded
+  bool agent_running = false;     // some process holds the pin lock
   std::vector<std::string> attached;
+  // Programs the agent left out on this kernel: their hook does not exist
+  // here, or the verifier refused them (a degradation).
+  std::vector<std::string> programs_absent;
+  std::vector<std::string> programs_refused;
   std::vector<ZoneStatus> zones;
   uint64_t unknown_zone_members = 0;  // members whose zone id has no name
   std::vector<HookStatus> hooks;

@@ -1,18 +1,22 @@
+// SPDX-License-Identifier: Apache-2.0
 // The one owner of Syva's kernel state: loads the BPF-LSM programs, pins
 // maps and links under the pin path, attaches, and is the only writer of
-// the maps. Everything else asks it.
+// the maps. Everything else asks it. What outlives the agent is in pins.h;
+// how a new policy reaches the maps, in policy_apply.cpp.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <set>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "enforcer/errors.h"
+#include "enforcer/program_load.h"
 #include "policy/compiled_policy.h"
 #include "syva_abi.h"
 
@@ -22,15 +26,6 @@ struct bpf_link;
 namespace syva {
 
 class PinLock;
-
-// The kernel cannot run Syva (no BPF-LSM, no BTF, ...): a clear reason.
-class KernelUnsupported : public std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-class EnforcerError : public std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 struct EnforcerOptions {
   std::string pin_path = "/sys/fs/bpf/syva";
@@ -53,17 +48,22 @@ class Enforcer {
   Enforcer(const Enforcer&) = delete;
   Enforcer& operator=(const Enforcer&) = delete;
 
-  // Attaches the enforcing programs and pins their links, replacing links a
-  // crashed agent left (the new ones attach before the old ones go).
+  // Attaches the enforcing programs that were loaded and pins their links,
+  // replacing links a crashed agent left (the new ones attach before the old
+  // ones go).
   void attach();
   bool attached() const { return !links_.empty(); }
+  size_t attached_programs() const { return links_.size(); }
+  // The programs this kernel could not take (see program_load.h).
+  const std::vector<ProgramLeftOut>& programs_left_out() const { return left_out_; }
 
   // Moves the kernel to a whole validated policy, safe while enforcing:
   // zones keep their ids (new zones take free ones), so no member or owned
   // filesystem changes zone; pairs the policy no longer allows go first and
   // new pairs come last, so no moment allows a pair that is forbidden before
   // and after. A zone the policy drops while containers are still in it
-  // stays, isolated (no allowed pairs), until they are gone.
+  // stays, isolated (no allowed pairs), until they are gone. The order of
+  // the writes that makes this so is explained in policy_apply.cpp.
   void apply_policy(const CompiledPolicy& policy);
 
   void set_member(uint64_t cgroup_id, uint32_t zone);
@@ -94,17 +94,17 @@ class Enforcer {
   std::vector<syva_counters> counters() const;
 
   const std::string& pin_path() const { return options_.pin_path; }
+  // The maps and programs under the skeleton's names, which the compiler
+  // checks: prefer these to map_fd().
   syva_bpf* skeleton() { return skel_; }
+  // A map by its name, which only run time checks (EnforcerError if there is
+  // none).
   int map_fd(const char* name) const;
-
-  // Names of the enforcing programs (their links are pinned by these names).
-  static const std::vector<std::string>& enforcing_programs();
 
  private:
   void open_and_load();
-  void remove_incompatible_pins();
-  void remove_retired_pins(const std::string& dir, const std::set<std::string>& current);
-  void unpin_all();
+  void record_left_out(const std::vector<ProgramLeftOut>& left_out);
+  void register_own_objects();
   // Names of the zones that members or owned filesystems refer to.
   std::set<std::string> zones_in_use() const;
 
@@ -112,6 +112,7 @@ class Enforcer {
   std::unique_ptr<PinLock> lock_;
   syva_bpf* skel_ = nullptr;
   std::vector<bpf_link*> links_;
+  std::vector<ProgramLeftOut> left_out_;
   bool leave_pinned_ = false;
   // [id - 1]; "" for a free id. Guarded by zones_mutex_: the watcher makes
   // zones (ensure_zone) while the main thread may apply a new policy.
@@ -119,10 +120,5 @@ class Enforcer {
   mutable std::mutex zones_mutex_;
   std::mutex state_mutex_;
 };
-
-// Reads per-CPU counters from a counters map fd.
-std::vector<syva_counters> read_counters(int counters_fd);
-// Reads the zone_names map (id -> name; free ids are left out).
-std::map<uint32_t, std::string> read_zone_names(int zone_names_fd);
 
 }  // namespace syva

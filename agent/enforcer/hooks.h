@@ -1,4 +1,6 @@
-// The LSM hooks Syva enforces, by their kernel names, in syva_hook order.
+// SPDX-License-Identifier: Apache-2.0
+// The checks Syva makes, as user space sees them: ebpf/syva_abi.h's
+// SYVA_CHECKS table, row for row, so a check is named in one place.
 #pragma once
 
 #include <array>
@@ -9,20 +11,31 @@
 
 namespace syva {
 
-inline constexpr std::array<std::string_view, SYVA_HOOK_COUNT> kHookNames = {
-    "file_open",        "bprm_check_security", "mmap_file",        "ptrace_access_check",
-    "task_kill",        "unix_stream_connect", "unix_may_send",    "capable",
-    "sb_mount",         "sb_umount",           "sb_pivotroot",     "move_mount",
-    "path_chroot",      "bpf",                 "perf_event_open",  "kernel_load_data",
-    "kernel_read_file", "cgroup_move",         "socket_connect",   "socket_sendmsg",
-    "file_write",       "file_receive",        "file_send_sigiotask", "selftest",
+struct CheckInfo {
+  uint32_t number;
+  std::string_view name;
+  syva_check_kind kind;
+  // The LSM hooks whose programs make the check, space separated.
+  std::string_view hooks;
 };
 
-// Hooks that enforce (the self-test probe is not one).
-inline constexpr uint32_t kEnforcingHooks = SYVA_HOOK_SELFTEST;
+#define SYVA_CHECK_INFO_ROW(id, name, kind, hooks) CheckInfo{SYVA_HOOK_##id, name, SYVA_KIND_##kind, hooks},
+inline constexpr std::array<CheckInfo, SYVA_HOOK_COUNT> kChecks = {SYVA_CHECKS(SYVA_CHECK_INFO_ROW)};
+#undef SYVA_CHECK_INFO_ROW
+
+consteval bool rows_in_number_order() {
+  for (uint32_t i = 0; i < kChecks.size(); ++i)
+    if (kChecks[i].number != i || kChecks[i].name.empty() || kChecks[i].hooks.empty()) return false;
+  return true;
+}
+static_assert(rows_in_number_order(), "every check has its number as its row, a name and a hook");
 
 inline std::string_view hook_name(uint32_t hook) {
-  return hook < kHookNames.size() ? kHookNames[hook] : std::string_view("unknown");
+  return hook < kChecks.size() ? kChecks[hook].name : std::string_view("unknown");
 }
+
+// Events of a cross-zone check name the zone reached; the others concern
+// the caller's own zone.
+inline bool is_cross_zone(uint32_t hook) { return hook < kChecks.size() && kChecks[hook].kind == SYVA_KIND_CROSS_ZONE; }
 
 }  // namespace syva

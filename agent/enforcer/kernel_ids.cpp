@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "enforcer/kernel_ids.h"
 
 #include <sys/stat.h>
@@ -13,9 +14,7 @@
 
 namespace syva {
 
-uint64_t kernel_dev(dev_t st_dev) {
-  return (static_cast<uint64_t>(major(st_dev)) << 20) | minor(st_dev);
-}
+uint64_t kernel_dev(dev_t st_dev) { return (static_cast<uint64_t>(major(st_dev)) << 20) | minor(st_dev); }
 
 std::string cgroup2_mount() {
   std::ifstream mounts("/proc/self/mounts");

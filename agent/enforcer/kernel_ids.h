@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // How the kernel names the things Syva keys its maps by, computed the way
 // user space can: cgroup ids from cgroup2 directories, devices in the
 // kernel's internal dev_t encoding.

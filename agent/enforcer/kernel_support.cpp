@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "enforcer/kernel_support.h"
 
 #include <sys/mount.h>
@@ -37,10 +38,9 @@ std::string explain_load_failure(int err, const std::string& libbpf_detail) {
         "{}{}",
         strerror(-err), detail);
   if ((',' + lsms + ',').find(",bpf,") == std::string::npos)
-    return fmt::format(
-        "BPF-LSM is not active on {}: /sys/kernel/security/lsm is '{}' without 'bpf'; boot with "
-        "lsm={},bpf (and CONFIG_BPF_LSM=y){}",
-        kernel, lsms, lsms, detail);
+    return fmt::format("BPF-LSM is not active on {}: /sys/kernel/security/lsm is '{}' without 'bpf'; boot with "
+                       "lsm={},bpf (and CONFIG_BPF_LSM=y){}",
+                       kernel, lsms, lsms, detail);
   return fmt::format(
       "{} refused to load the BPF-LSM programs: {} (errno {}), although 'bpf' is an active LSM ('{}'). This kernel "
       "does not let BPF-LSM programs load here (a restricted or sandboxed kernel); Syva cannot enforce on it{}",

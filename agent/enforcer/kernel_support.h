@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Why a kernel cannot run Syva, in words an operator can act on.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One agent per pin path: an exclusive flock(2) on the pin directory,
 // held for the agent's lifetime and released by the kernel if it dies.
 #pragma once

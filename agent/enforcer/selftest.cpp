@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "enforcer/selftest.h"
 
 #include <bpf/bpf.h>
@@ -85,7 +86,7 @@ SelftestResult run_selftest(Enforcer& enforcer, const std::string& probe_file) {
   close(go[0]);
   close(procs_fd);
 
-  const int fd = enforcer.map_fd("selftest");
+  const int fd = bpf_map__fd(enforcer.skeleton()->maps.selftest);
   const uint32_t key = 0;
   syva_selftest in{};
   in.tgid = static_cast<uint32_t>(child);
@@ -111,11 +112,10 @@ SelftestResult run_selftest(Enforcer& enforcer, const std::string& probe_file) {
   r.kernel_inode = {out.dev, out.ino};
   r.passed = r.hits > 0 && r.kernel_cgroup == r.expected_cgroup && r.kernel_task_cgroup == r.expected_cgroup &&
              r.kernel_inode.dev == r.expected_inode.dev && r.kernel_inode.ino == r.expected_inode.ino;
-  r.summary = fmt::format(
-      "cgroup id: user space {} (inode of {}), kernel {} (current) / {} (task path); "
-      "file {}: user space dev={:#x} ino={}, kernel dev={:#x} ino={}; probe hits={}",
-      r.expected_cgroup, cgroup, r.kernel_cgroup, r.kernel_task_cgroup, probe_file, r.expected_inode.dev,
-      r.expected_inode.ino, r.kernel_inode.dev, r.kernel_inode.ino, r.hits);
+  r.summary = fmt::format("cgroup id: user space {} (inode of {}), kernel {} (current) / {} (task path); "
+                          "file {}: user space dev={:#x} ino={}, kernel dev={:#x} ino={}; probe hits={}",
+                          r.expected_cgroup, cgroup, r.kernel_cgroup, r.kernel_task_cgroup, probe_file,
+                          r.expected_inode.dev, r.expected_inode.ino, r.kernel_inode.dev, r.kernel_inode.ino, r.hits);
   return r;
 }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The startup self-test: before enforcing, check that the kernel programs
 // see a real process and a real file exactly as user space names them.
 // If the cgroup id or the (dev, ino) key differ, every map entry Syva would

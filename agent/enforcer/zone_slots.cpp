@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "enforcer/zone_slots.h"
 
 #include <algorithm>
@@ -5,8 +6,7 @@
 namespace syva {
 
 std::vector<std::string> assign_zone_ids(const std::vector<std::string>& current,
-                                         const std::vector<std::string>& wanted,
-                                         const std::set<std::string>& in_use) {
+                                         const std::vector<std::string>& wanted, const std::set<std::string>& in_use) {
   const std::set<std::string> wanted_set(wanted.begin(), wanted.end());
   std::vector<std::string> slots = current;
   for (auto& name : slots)

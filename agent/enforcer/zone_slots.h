@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Kernel zone ids across policy changes. Maps hold zone ids, not names, so
 // an id must keep meaning the same zone for as long as anything refers to
 // it: a zone that stays keeps its id, and a new one never takes an id that
@@ -17,7 +18,6 @@ namespace syva {
 // the lowest free ids in the order given (so a first start gives name order).
 // Trailing free ids are dropped.
 std::vector<std::string> assign_zone_ids(const std::vector<std::string>& current,
-                                         const std::vector<std::string>& wanted,
-                                         const std::set<std::string>& in_use);
+                                         const std::vector<std::string>& wanted, const std::set<std::string>& in_use);
 
 }  // namespace syva

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The agent's log on stdout. A flood of denials is thousands of DENY lines a
 // second; written one write(2) each, they cost the agent more than reading
 // the ring buffer does. Lines logged on a thread inside a LogBatch (the

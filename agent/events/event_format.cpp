@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "events/event_format.h"
 
 #include <cstring>
@@ -21,8 +22,7 @@ std::string zone_label(uint32_t id, const ZoneNameLookup& zone_name) {
 // comm is attacker-chosen: keep log lines one line and unambiguous.
 std::string safe_comm(const char* comm, size_t size) {
   std::string out;
-  for (char c : std::string_view(comm, strnlen(comm, size)))
-    out += (c > ' ' && c < 0x7f && c != '"') ? c : '?';
+  for (char c : std::string_view(comm, strnlen(comm, size))) out += (c > ' ' && c < 0x7f && c != '"') ? c : '?';
   return out;
 }
 
@@ -33,16 +33,20 @@ std::string format_deny(const syva_event& e, const ZoneNameLookup& zone_name) {
   std::string line = fmt::format("{} hook={} pid={} tgid={} comm={} caller_zone={}",
                                  (e.flags & SYVA_EVENT_F_AUDIT) ? "AUDIT" : "DENY", hook_name(e.hook), e.pid, e.tgid,
                                  safe_comm(e.comm, sizeof(e.comm)), zone_label(e.caller_zone, zone_name));
-  // Cross-zone hooks name the zone reached; the others are the caller's own
-  // zone's rules ([capabilities], [syscalls], cgroup moves).
-  if (e.hook <= SYVA_HOOK_UNIX_SEND || e.hook == SYVA_HOOK_FILE_RECEIVE || e.hook == SYVA_HOOK_SIGIO) line += fmt::format(" target_zone={}", zone_label(e.target_zone, zone_name));
+  if (is_cross_zone(e.hook)) line += fmt::format(" target_zone={}", zone_label(e.target_zone, zone_name));
   switch (e.hook) {
     case SYVA_HOOK_FILE_OPEN:
     case SYVA_HOOK_BPRM_CHECK:
     case SYVA_HOOK_FILE_RECEIVE:
-      line += fmt::format(" dev={}:{} ino={}", e.dev >> 20, e.dev & 0xfffff, e.ino);
-      break;
+    case SYVA_HOOK_PATH_UNLINK:
+    case SYVA_HOOK_PATH_RMDIR:
+    case SYVA_HOOK_PATH_CREATE:
+    case SYVA_HOOK_PATH_LINK:
+    case SYVA_HOOK_PATH_RENAME:
+    case SYVA_HOOK_INODE_SETATTR:
+    case SYVA_HOOK_INODE_XATTR: line += fmt::format(" dev={}:{} ino={}", e.dev >> 20, e.dev & 0xfffff, e.ino); break;
     case SYVA_HOOK_MMAP_FILE:
+    case SYVA_HOOK_FILE_MPROTECT:
       line += fmt::format(" dev={}:{} ino={} prot={:#x}", e.dev >> 20, e.dev & 0xfffff, e.ino, e.aux);
       break;
     case SYVA_HOOK_PTRACE:
@@ -53,35 +57,45 @@ std::string format_deny(const syva_event& e, const ZoneNameLookup& zone_name) {
       line += fmt::format(" target_pid={} target_cgroup={} signal={}", e.target_pid, e.target_cgroup, e.signal);
       break;
     case SYVA_HOOK_UNIX_CONNECT:
-    case SYVA_HOOK_UNIX_SEND:
-      line += fmt::format(" target_cgroup={}", e.target_cgroup);
+    case SYVA_HOOK_UNIX_SEND: line += fmt::format(" target_cgroup={}", e.target_cgroup); break;
+    case SYVA_HOOK_CGROUP_CONTROL:
+      line += fmt::format(" target_cgroup={} dev={}:{} ino={}", e.target_cgroup, e.dev >> 20, e.dev & 0xfffff, e.ino);
+      break;
+    case SYVA_HOOK_TASK_SETNICE:
+    case SYVA_HOOK_TASK_SETIOPRIO:
+    case SYVA_HOOK_TASK_SETRLIMIT:
+    case SYVA_HOOK_TASK_SETPGID:
+      line += fmt::format(" target_pid={} target_cgroup={} value={}", e.target_pid, e.target_cgroup,
+                          static_cast<int32_t>(e.aux));
+      break;
+    case SYVA_HOOK_TASK_SETSCHEDULER:
+    case SYVA_HOOK_TASK_MOVEMEMORY:
+    case SYVA_HOOK_PTRACE_TRACEME:
+      line += fmt::format(" target_pid={} target_cgroup={}", e.target_pid, e.target_cgroup);
+      break;
+    case SYVA_HOOK_SYVA_OBJECTS:
+      // A pin removed or renamed names its inode; a descriptor asked for
+      // names the object's id and the bpf() command.
+      line += e.ino ? fmt::format(" dev={}:{} ino={}", e.dev >> 20, e.dev & 0xfffff, e.ino)
+                    : fmt::format(" object_id={} bpf_cmd={}", e.target_pid, e.aux);
       break;
     case SYVA_HOOK_CAPABLE: {
       const std::string_view name = capability_name(static_cast<int>(e.aux));
       line += name.empty() ? fmt::format(" capability={}", e.aux) : fmt::format(" capability={}", name);
       break;
     }
-    case SYVA_HOOK_SB_UMOUNT:
-      line += fmt::format(" flags={:#x}", e.aux);
-      break;
-    case SYVA_HOOK_BPF:
-      line += fmt::format(" cmd={}", e.aux);
-      break;
-    case SYVA_HOOK_PERF_EVENT_OPEN:
-      line += fmt::format(" type={}", e.aux);
-      break;
+    case SYVA_HOOK_SB_UMOUNT: line += fmt::format(" flags={:#x}", e.aux); break;
+    case SYVA_HOOK_BPF: line += fmt::format(" cmd={}", e.aux); break;
+    case SYVA_HOOK_PERF_EVENT_OPEN: line += fmt::format(" type={}", e.aux); break;
     case SYVA_HOOK_KERNEL_LOAD_DATA:
-    case SYVA_HOOK_KERNEL_READ_FILE:
-      line += fmt::format(" id={}", e.aux);
-      break;
-    case SYVA_HOOK_FILE_WRITE:
+    case SYVA_HOOK_KERNEL_READ_FILE: line += fmt::format(" id={}", e.aux); break;
+    case SYVA_HOOK_WRITABLE_PATHS:
       line += fmt::format(" dev={}:{} ino={} (outside writable_paths)", e.dev >> 20, e.dev & 0xfffff, e.ino);
       break;
-    case SYVA_HOOK_CGROUP_MOVE:
+    case SYVA_HOOK_CGROUP_ESCAPE:
       line += fmt::format(" dev={}:{} ino={} (a cgroup move)", e.dev >> 20, e.dev & 0xfffff, e.ino);
       break;
-    default:
-      break;
+    default: break;
   }
   return line + fmt::format(" caller_cgroup={}", e.caller_cgroup);
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The one-line, structured form of a deny event, with zone names.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Drains the `events` ring buffer on its own thread. The kernel never waits
 // for this reader: when it falls behind, the programs count drops instead.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Linux capability names (`[capabilities] allowed`), as in <linux/capability.h>.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "policy/compiled_policy.h"
 
 #include <algorithm>
@@ -59,8 +60,8 @@ CompiledPolicy compile_policy(const std::vector<ZonePolicy>& zones, size_t max_i
 
   std::vector<std::string> problems;
   for (const auto& z : zones) {
-    const std::string where = fmt::format("{}:{}: [network] allowed_egress", z.allowed_egress_pos.file,
-                                          z.allowed_egress_pos.line);
+    const std::string where =
+        fmt::format("{}:{}: [network] allowed_egress", z.allowed_egress_pos.file, z.allowed_egress_pos.line);
     for (auto& entry : egress_entries(out.id_of(z.name), z.allowed_egress, where, problems))
       out.egress.push_back(entry);
   }

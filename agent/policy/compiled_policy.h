@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A validated policy turned into exactly what the kernel maps will hold.
 #pragma once
 
@@ -14,11 +15,11 @@
 namespace syva {
 
 struct CompiledPolicy {
-  std::vector<std::string> zone_names;          // [id - 1]
-  std::vector<syva_zone_policy> zone_values;    // [id - 1]
-  std::vector<syva_zone_pair> pairs;            // both orders of every allowed pair
-  std::vector<std::pair<syva_inode_key, uint32_t>> inodes;  // host_paths -> owner
-  std::vector<EgressEntry> egress;                           // allowed_egress, keyed by zone id
+  std::vector<std::string> zone_names;                             // [id - 1]
+  std::vector<syva_zone_policy> zone_values;                       // [id - 1]
+  std::vector<syva_zone_pair> pairs;                               // both orders of every allowed pair
+  std::vector<std::pair<syva_inode_key, uint32_t>> inodes;         // host_paths -> owner
+  std::vector<EgressEntry> egress;                                 // allowed_egress, keyed by zone id
   std::vector<std::pair<uint32_t, syva_writable_paths>> writable;  // zone id -> writable_paths
 
   // Zone ids are the 1-based positions in name order: stable for a given set
@@ -28,7 +29,6 @@ struct CompiledPolicy {
 
 // Zones must come sorted by name (load_policy_dir does that).
 // Walks host_paths; throws PolicyError on conflicts or when over the limit.
-CompiledPolicy compile_policy(const std::vector<ZonePolicy>& zones,
-                              size_t max_inodes = SYVA_MAX_INODES);
+CompiledPolicy compile_policy(const std::vector<ZonePolicy>& zones, size_t max_inodes = SYVA_MAX_INODES);
 
 }  // namespace syva

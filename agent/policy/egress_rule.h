@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `[network] allowed_egress` entries: "CIDR:port", IPv4 or IPv6.
 #pragma once
 
@@ -10,10 +11,10 @@
 namespace syva {
 
 struct EgressRule {
-  int family = 0;                    // AF_INET or AF_INET6
-  std::array<uint8_t, 16> addr{};    // network address, host bits cleared
+  int family = 0;                  // AF_INET or AF_INET6
+  std::array<uint8_t, 16> addr{};  // network address, host bits cleared
   uint8_t prefix_len = 0;
-  uint16_t port = 0;                 // 0 = any port
+  uint16_t port = 0;  // 0 = any port
 };
 
 // Accepts "10.0.0.0/8:443", "0.0.0.0/0", "2001:db8::/32:443", "::/0:0".

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `[network] allowed_egress` of one zone turned into egress_rules entries:
 // one per distinct prefix, as an IPv6 prefix (IPv4 mapped into ::ffff:0:0/96),
 // each carrying its own ports and those of every shorter rule that covers

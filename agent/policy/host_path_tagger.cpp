@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "policy/host_path_tagger.h"
 
 #include <fts.h>
@@ -29,8 +30,7 @@ struct KeyOrder {
 }  // namespace
 
 std::vector<std::pair<syva_inode_key, uint32_t>> tag_host_paths(const std::vector<ZonePolicy>& zones,
-                                                                const CompiledPolicy& ids,
-                                                                size_t max_inodes,
+                                                                const CompiledPolicy& ids, size_t max_inodes,
                                                                 std::vector<std::string>& problems) {
   std::map<syva_inode_key, Owner, KeyOrder> owners;
   bool over_limit = false;
@@ -54,8 +54,8 @@ std::vector<std::pair<syva_inode_key, uint32_t>> tag_host_paths(const std::vecto
       while (FTSENT* e = fts_read(walk)) {
         if (e->fts_info == FTS_DP) continue;  // directories come twice: pre- and post-order
         if (!e->fts_statp || e->fts_info == FTS_NS || e->fts_info == FTS_ERR || e->fts_info == FTS_DNR) {
-          problems.push_back(fmt::format("{}:{}: [filesystem] host_paths: cannot read '{}'",
-                                         z.host_paths_pos.file, z.host_paths_pos.line, e->fts_path));
+          problems.push_back(fmt::format("{}:{}: [filesystem] host_paths: cannot read '{}'", z.host_paths_pos.file,
+                                         z.host_paths_pos.line, e->fts_path));
           continue;
         }
         syva_inode_key key{kernel_dev(e->fts_statp->st_dev), e->fts_statp->st_ino};
@@ -66,10 +66,10 @@ std::vector<std::pair<syva_inode_key, uint32_t>> tag_host_paths(const std::vecto
                                          ids.zone_names[it->second.zone - 1], it->second.path));
         }
         if (owners.size() > max_inodes) {
-          problems.push_back(fmt::format(
-              "{}:{}: [filesystem] host_paths: more than {} inodes under the host paths of all zones "
-              "(the size of the inode_zone map) when reaching '{}'; own fewer files",
-              z.host_paths_pos.file, z.host_paths_pos.line, max_inodes, e->fts_path));
+          problems.push_back(
+              fmt::format("{}:{}: [filesystem] host_paths: more than {} inodes under the host paths of all zones "
+                          "(the size of the inode_zone map) when reaching '{}'; own fewer files",
+                          z.host_paths_pos.file, z.host_paths_pos.line, max_inodes, e->fts_path));
           over_limit = true;
           break;
         }

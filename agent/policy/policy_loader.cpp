@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "policy/policy_loader.h"
 
 #include <algorithm>
@@ -33,8 +34,7 @@ namespace {
 // problem naming file, line, section and field instead of throwing.
 class FileReader {
  public:
-  FileReader(std::string path, std::vector<std::string>& problems)
-      : path_(std::move(path)), problems_(problems) {}
+  FileReader(std::string path, std::vector<std::string>& problems) : path_(std::move(path)), problems_(problems) {}
 
   void problem(const toml::source_region& where, std::string_view section, std::string_view key,
                std::string_view what) {
@@ -42,12 +42,10 @@ class FileReader {
   }
 
   // Rejects keys the schema does not know, so typos never pass as defaults.
-  void only_keys(const toml::table& t, std::string_view section,
-                 std::initializer_list<std::string_view> known) {
+  void only_keys(const toml::table& t, std::string_view section, std::initializer_list<std::string_view> known) {
     for (auto&& [key, node] : t) {
       if (std::find(known.begin(), known.end(), key.str()) == known.end())
-        problem(key.source(), section, key.str(),
-                fmt::format("unknown field (known: {})", fmt::join(known, ", ")));
+        problem(key.source(), section, key.str(), fmt::format("unknown field (known: {})", fmt::join(known, ", ")));
     }
   }
 
@@ -61,8 +59,7 @@ class FileReader {
     return n->as_table();
   }
 
-  std::vector<std::pair<std::string, toml::source_region>> strings(const toml::table& t,
-                                                                   std::string_view sec,
+  std::vector<std::pair<std::string, toml::source_region>> strings(const toml::table& t, std::string_view sec,
                                                                    std::string_view key) {
     std::vector<std::pair<std::string, toml::source_region>> out;
     const toml::node* n = t.get(key);
@@ -81,8 +78,8 @@ class FileReader {
     return out;
   }
 
-  std::optional<int64_t> integer(const toml::table& t, std::string_view sec, std::string_view key,
-                                 int64_t min, int64_t max) {
+  std::optional<int64_t> integer(const toml::table& t, std::string_view sec, std::string_view key, int64_t min,
+                                 int64_t max) {
     const toml::node* n = t.get(key);
     if (!n) return std::nullopt;
     auto v = n->as_integer();
@@ -97,8 +94,7 @@ class FileReader {
     return v->get();
   }
 
-  std::optional<std::pair<std::string, toml::source_region>> string(const toml::table& t,
-                                                                    std::string_view sec,
+  std::optional<std::pair<std::string, toml::source_region>> string(const toml::table& t, std::string_view sec,
                                                                     std::string_view key) {
     const toml::node* n = t.get(key);
     if (!n) return std::nullopt;
@@ -110,8 +106,7 @@ class FileReader {
     return std::make_pair(*v, n->source());
   }
 
-  std::vector<std::string> absolute_paths(const toml::table& t, std::string_view sec,
-                                          std::string_view key) {
+  std::vector<std::string> absolute_paths(const toml::table& t, std::string_view sec, std::string_view key) {
     std::vector<std::string> out;
     for (auto& [p, where] : strings(t, sec, key)) {
       if (p.empty() || p.front() != '/')
@@ -223,9 +218,9 @@ void read_syscalls(FileReader& r, const toml::table& t, ZonePolicy& z) {
     } else {
       std::vector<std::string_view> names;
       for (const auto& s : supported_syscalls()) names.push_back(s.syscall);
-      r.problem(where, "syscalls", "deny",
-                fmt::format("'{}' has no LSM hook Syva can deny it with (supported: {})", name,
-                            fmt::join(names, ", ")));
+      r.problem(
+          where, "syscalls", "deny",
+          fmt::format("'{}' has no LSM hook Syva can deny it with (supported: {})", name, fmt::join(names, ", ")));
     }
   }
 }
@@ -237,9 +232,9 @@ ZonePolicy parse_zone_policy(const std::string& path, std::vector<std::string>& 
   z.file = path;
   z.name = fs::path(path).stem().string();
   if (!valid_zone_name(z.name))
-    problems.push_back(fmt::format(
-        "{}: zone name '{}' (the file name) must be 1-63 of a-z, 0-9, '-', not starting or ending with '-'",
-        path, z.name));
+    problems.push_back(
+        fmt::format("{}: zone name '{}' (the file name) must be 1-63 of a-z, 0-9, '-', not starting or ending with '-'",
+                    path, z.name));
 
   toml::table root;
   try {
@@ -251,8 +246,8 @@ ZonePolicy parse_zone_policy(const std::string& path, std::vector<std::string>& 
 
   FileReader r(path, problems);
   for (auto&& [key, node] : root) {
-    static const std::initializer_list<std::string_view> sections = {"zone",       "capabilities", "resources",
-                                                                     "network",    "filesystem",   "syscalls"};
+    static const std::initializer_list<std::string_view> sections = {"zone",    "capabilities", "resources",
+                                                                     "network", "filesystem",   "syscalls"};
     if (std::find(sections.begin(), sections.end(), key.str()) == sections.end())
       problems.push_back(fmt::format("{}:{}: [{}]: unknown section (known: {})", path, key.source().begin.line,
                                      key.str(), fmt::join(sections, ", ")));

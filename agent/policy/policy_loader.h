@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reads a policy directory: one `<zone>.toml` per zone, the file name being
 // the zone's name. Every file is checked in full before anything is
 // returned, so a caller never acts on half a policy.

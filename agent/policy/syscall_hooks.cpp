@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "policy/syscall_hooks.h"
 
 #include <array>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `[syscalls] deny`: the syscall names Syva can deny, each with the kernel
 // gate (LSM hook) that really stops it and the bit it sets in the zone's
 // denied_ops. A name with no gate cannot be enforced and is a policy error,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One zone's policy as written in its TOML file, after validation.
 #pragma once
 

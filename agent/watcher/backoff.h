@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // How long to wait before the next attempt to reach containerd: doubling
 // from `first` up to `cap`, so a restarting containerd is found again within
 // `cap` while a dead one costs a few wakeups a second at most.

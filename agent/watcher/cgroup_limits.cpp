@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "watcher/cgroup_limits.h"
 
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `[resources]` of a zone, applied to a member container's cgroup when it
 // joins: cgroup v2 `cpu.weight`, `memory.max`, `pids.max`, converted as the
 // kernel and runc document them.

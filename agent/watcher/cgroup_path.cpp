@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "watcher/cgroup_path.h"
 
 #include <cerrno>
@@ -46,10 +47,10 @@ ProcessCgroup cgroup_of_pid(pid_t pid, const std::string& cgroup2_mount) {
   // Seen from inside another cgroup namespace, cgroups outside it read as
   // "/../..": their directory cannot be found from here.
   if (path->find("/..") != std::string::npos)
-    throw std::runtime_error(fmt::format(
-        "{} gives {}, which lies outside this agent's cgroup namespace: run the agent in the node's cgroup "
-        "namespace (the DaemonSet enters it with nsenter)",
-        proc, *path));
+    throw std::runtime_error(
+        fmt::format("{} gives {}, which lies outside this agent's cgroup namespace: run the agent in the node's cgroup "
+                    "namespace (the DaemonSet enters it with nsenter)",
+                    proc, *path));
   ProcessCgroup out;
   out.path = *path;
   out.dir = cgroup2_dir(cgroup2_mount, *path);

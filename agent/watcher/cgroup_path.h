@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Which cgroup a container's processes are in, the way the kernel programs
 // will see it: the cgroup2 directory of the init process and that
 // directory's inode number (the cgroup id BPF's bpf_get_current_cgroup_id

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "watcher/container_metadata.h"
 
 #include <nlohmann/json.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What a containerd container record says about itself beyond its labels:
 // the annotations in its OCI spec, and, for Kubernetes, which CRI sandbox
 // (pod) it belongs to and what that pod's own record holds.

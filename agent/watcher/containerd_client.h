@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The calls the watcher makes to containerd over its gRPC socket. Every
 // call carries the namespace in the `containerd-namespace` metadata, has a
 // deadline, and can be cancelled from another thread so the agent stops

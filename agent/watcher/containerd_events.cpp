@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "watcher/containerd_events.h"
 
 #include <stdexcept>
@@ -54,8 +55,9 @@ WatchEvent decode_event(const containerd::services::events::v1::Envelope& e) {
   constexpr int64_t kMaxSeconds = int64_t{1} << 33;
   const auto& ts = e.timestamp();
   if (ts.seconds() >= 0 && ts.seconds() < kMaxSeconds && ts.nanos() >= 0 && ts.nanos() < 1'000'000'000)
-    out.published = std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
-        std::chrono::seconds(ts.seconds()) + std::chrono::nanoseconds(ts.nanos())));
+    out.published =
+        std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            std::chrono::seconds(ts.seconds()) + std::chrono::nanoseconds(ts.nanos())));
   else
     out.published = std::chrono::system_clock::now();
   if (e.topic() == kTaskCreate) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // containerd's event envelopes, reduced to what changes zone membership.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "watcher/containerd_watcher.h"
 
 #include <algorithm>
@@ -161,8 +162,7 @@ void ContainerdWatcher::session(ContainerdClient& client) {
         resync(client);
         resync_at = std::chrono::system_clock::now() + options_.resync;
         continue;
-      case EventStream::Next::ended:
-        break;
+      case EventStream::Next::ended: break;
     }
     break;
   }
@@ -242,8 +242,8 @@ void ContainerdWatcher::on_event(ContainerdClient& client, const WatchEvent& eve
         // was missed: ask now.
         auto c = client.container(event.ns, event.container_id);
         if (!c) {
-          spdlog::debug("container {} in namespace {} vanished before its task could be placed",
-                        event.container_id, event.ns);
+          spdlog::debug("container {} in namespace {} vanished before its task could be placed", event.container_id,
+                        event.ns);
           return;
         }
         it = placements_.emplace(key, resolve_zone(*c, sandbox)).first;
@@ -277,15 +277,12 @@ void ContainerdWatcher::on_event(ContainerdClient& client, const WatchEvent& eve
       }
       table_.remove(event.ns, event.container_id, event.pid, "task exited");
       return;
-    case WatchEvent::Kind::task_deleted:
-      table_.remove(event.ns, event.container_id, event.pid, "task deleted");
-      return;
+    case WatchEvent::Kind::task_deleted: table_.remove(event.ns, event.container_id, event.pid, "task deleted"); return;
     case WatchEvent::Kind::container_deleted:
       placements_.erase(key);
       table_.remove(event.ns, event.container_id, 0, "container deleted");
       return;
-    case WatchEvent::Kind::ignored:
-      return;
+    case WatchEvent::Kind::ignored: return;
   }
 }
 

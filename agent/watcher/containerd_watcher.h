@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Zone membership from containerd: subscribes to every namespace's events,
 // puts each zoned container's cgroup in its zone on /tasks/create (before the
 // container's command runs) and takes it out when its command ends

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "watcher/enforcer_sink.h"
 
 #include <bpf/bpf.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Membership through the Enforcer. The watcher writes from its own thread
 // while the agent's main thread may still use the Enforcer, so every call is
 // serialised here.

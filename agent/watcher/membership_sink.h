@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Where the watcher's membership decisions go. The agent's implementation
 // writes through the Enforcer, the single owner of the kernel maps; tests
 // may wrap it to observe the writes.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "watcher/membership_table.h"
 
 #include <set>
@@ -123,8 +124,8 @@ ReconcileCounts MembershipTable::reconcile(const std::vector<Member>& running) {
     sink_.set_member(cgroup, m->zone_id);
     ++counts.added;
     warn_about_zone(*m);
-    spdlog::info("membership +: {} rootfs=\"{}\" reason=\"reconcile: running, {}\"", describe(*m),
-                 describe(m->rootfs), it == current.end() ? "missing from the map" : "wrong zone in the map");
+    spdlog::info("membership +: {} rootfs=\"{}\" reason=\"reconcile: running, {}\"", describe(*m), describe(m->rootfs),
+                 it == current.end() ? "missing from the map" : "wrong zone in the map");
   }
 
   for (const auto& [cgroup, zone_id] : current) {
@@ -155,8 +156,8 @@ void MembershipTable::reconcile_superblocks(const std::vector<Member>& running) 
     auto it = current.find(dev);
     if (it != current.end() && it->second == m->zone_id) continue;
     sink_.set_superblock_owner(dev, m->zone_id);
-    spdlog::info("rootfs +: container={} namespace={} zone={} {} reason=\"reconcile\"", m->container_id, m->ns,
-                 m->zone, describe(m->rootfs));
+    spdlog::info("rootfs +: container={} namespace={} zone={} {} reason=\"reconcile\"", m->container_id, m->ns, m->zone,
+                 describe(m->rootfs));
   }
   for (const auto& [dev, zone_id] : current) {
     if (wanted.count(dev)) continue;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The containers the watcher has put in zones, and the one place their
 // cgroup -> zone entries (and the ownership of their overlay root
 // filesystems, superblock -> zone) are written or removed. It remembers container ->

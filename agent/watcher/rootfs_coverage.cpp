@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "watcher/rootfs_coverage.h"
 
 #include <sys/stat.h>
@@ -20,8 +21,8 @@ RootfsCoverage rootfs_of(pid_t pid) {
   struct statfs sfs {};
   if (stat(root.c_str(), &st) != 0 || statfs(root.c_str(), &sfs) != 0) return out;
   out.dev = kernel_dev(st.st_dev);
-  out.kind = static_cast<long>(sfs.f_type) == kOverlayfsMagic ? RootfsCoverage::Kind::overlay
-                                                              : RootfsCoverage::Kind::other;
+  out.kind =
+      static_cast<long>(sfs.f_type) == kOverlayfsMagic ? RootfsCoverage::Kind::overlay : RootfsCoverage::Kind::other;
   return out;
 }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What zone ownership covers of a container's root filesystem. An overlay
 // rootfs is a superblock of its own, so it is owned whole, in O(1), by its
 // device alone (superblock_zone). Any other rootfs (a bind mount of a

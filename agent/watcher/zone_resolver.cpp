@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "watcher/zone_resolver.h"
 
 #include <cstdint>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Which zone a container belongs to. First found wins:
 //   1. its label syva.dev/zone (ctr/nerdctl --label),
 //   2. its OCI spec annotation syva.dev/zone (nerdctl/podman --annotation,
@@ -25,7 +26,7 @@ struct ZoneResolution {
   std::string zone;       // the zone to enforce: a valid zone name
   std::string requested;  // the value as written on the container or pod
   ZoneSource source = ZoneSource::label;
-  PodRef pod;             // the pod's record, else the container's kubelet labels or CRI annotations
+  PodRef pod;  // the pod's record, else the container's kubelet labels or CRI annotations
   bool requested_valid() const { return zone == requested; }
 };
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: zone resolution from containerd container records
 // (container_metadata, zone_resolver): OCI spec JSON, labels, and the CRI
 // plugin's sandbox metadata JSON.

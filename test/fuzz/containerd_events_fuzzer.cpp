@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: decoding containerd's event stream.
 //
 // The input is the wire bytes of one containerd.services.events.v1.Envelope,

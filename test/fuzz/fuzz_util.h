@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Shared by the libFuzzer targets: a failed expectation or an exception the
 // code under test must not throw aborts, which libFuzzer reports as a crash
 // with the input that caused it.
@@ -16,8 +17,8 @@ namespace syva::fuzz {
   std::abort();
 }
 
-#define SYVA_FUZZ_EXPECT(cond)                                      \
-  do {                                                              \
+#define SYVA_FUZZ_EXPECT(cond)                                                    \
+  do {                                                                            \
     if (!(cond)) ::syva::fuzz::fail(#cond, __FILE__ ":" SYVA_FUZZ_STR(__LINE__)); \
   } while (0)
 #define SYVA_FUZZ_STR2(x) #x

@@ -1,8 +1,9 @@
+// SPDX-License-Identifier: Apache-2.0
 // Writes the binary seed corpora of the containerd fuzzers:
 //   make-fuzz-seeds EVENTS_DIR METADATA_DIR
-// Envelopes and container records shaped like containerd's own (see
-// test/unit/containerd_events_test.cpp and zone_resolver_test.cpp). Built
-// only on request (target fuzz-seeds); the output is committed under
+// Envelopes and container records shaped like containerd's own
+// (test/support/containerd_records.h, which the unit tests use too). Built
+// only on request (target make-fuzz-seeds); the output is committed under
 // test/fuzz/corpus/.
 #include <cstdio>
 #include <fstream>
@@ -14,26 +15,21 @@
 #include "containerd/events/task.pb.h"
 #include "containerd/services/containers/v1/containers.pb.h"
 #include "containerd/services/events/v1/events.pb.h"
+#include "support/containerd_records.h"
 
 using containerd::services::containers::v1::Container;
 using containerd::services::containers::v1::ListContainersResponse;
 using containerd::services::events::v1::Envelope;
+using syva::test::container;
+using syva::test::cri_container;
+using syva::test::cri_sandbox;
+using syva::test::envelope;
+using syva::test::set_spec;
 
 namespace {
 
 void save(const std::string& path, const google::protobuf::Message& m) {
   std::ofstream(path, std::ios::binary) << m.SerializeAsString();
-}
-
-Envelope envelope(const std::string& topic, const google::protobuf::Message& payload, const std::string& type_url) {
-  Envelope e;
-  e.set_namespace_("k8s.io");
-  e.set_topic(topic);
-  e.mutable_timestamp()->set_seconds(1700000000);
-  e.mutable_timestamp()->set_nanos(123456789);
-  e.mutable_event()->set_type_url(type_url);
-  e.mutable_event()->set_value(payload.SerializeAsString());
-  return e;
 }
 
 void events(const std::string& dir) {
@@ -83,53 +79,6 @@ void events(const std::string& dir) {
   save(dir + "/task-start-unwatched", envelope("/tasks/start", ts, "containerd.events.TaskStart"));
   // A watched topic whose payload is another message: refused.
   save(dir + "/task-create-wrong-payload", envelope("/tasks/create", cd, "containerd.events.ContainerDelete"));
-}
-
-void set_spec(Container& c, const std::string& annotations_json) {
-  auto* spec = c.mutable_spec();
-  spec->set_type_url("types.containerd.io/opencontainers/runtime-spec/1/Spec");
-  spec->set_value(R"({"ociVersion":"1.0.2-dev","process":{"args":["sh"],"cwd":"/"},"root":{"path":"rootfs"},)"
-                  R"("linux":{"cgroupsPath":"/k8s.io/x"},"annotations":)" +
-                  annotations_json + "}");
-}
-
-Container container(const std::string& id) {
-  Container c;
-  c.set_id(id);
-  c.mutable_runtime()->set_name("io.containerd.runc.v2");
-  c.set_image("docker.io/library/busybox:1.36");
-  c.set_snapshotter("overlayfs");
-  c.set_snapshot_key(id);
-  return c;
-}
-
-Container cri_sandbox(const std::string& id, const std::string& pod_annotations) {
-  Container c = container(id);
-  (*c.mutable_labels())["io.cri-containerd.kind"] = "sandbox";
-  (*c.mutable_labels())["io.kubernetes.pod.name"] = "web-0";
-  (*c.mutable_labels())["io.kubernetes.pod.namespace"] = "shop";
-  set_spec(c, R"({"io.kubernetes.cri.container-type":"sandbox","io.kubernetes.cri.sandbox-id":")" + id +
-                  R"(","io.kubernetes.cri.sandbox-name":"web-0","io.kubernetes.cri.sandbox-namespace":"shop"})");
-  auto& ext = (*c.mutable_extensions())["io.cri-containerd.sandbox.metadata"];
-  ext.set_type_url("github.com/containerd/cri/pkg/store/sandbox/Metadata");
-  ext.set_value(R"({"Version":"v1","Metadata":{"ID":")" + id + R"(","Name":"web-0_shop_6c1f2d3e_0",)"
-                R"("Config":{"metadata":{"name":"web-0","uid":"6c1f2d3e","namespace":"shop"},"hostname":"web-0",)"
-                R"("log_directory":"/var/log/pods/shop_web-0_6c1f2d3e","dns_config":{"servers":["10.96.0.10"]},)"
-                R"("labels":{"app":"web","io.kubernetes.pod.name":"web-0","io.kubernetes.pod.namespace":"shop"},)"
-                R"("annotations":)" +
-                pod_annotations +
-                R"(,"linux":{"cgroup_parent":"/kubepods/besteffort/pod6c1f2d3e"}},)"
-                R"("NetNSPath":"/var/run/netns/cni-1b2c","IP":"10.244.0.12","AdditionalIPs":null,"CNIResult":null}})");
-  return c;
-}
-
-Container cri_container(const std::string& id, const std::string& sandbox_id) {
-  Container c = container(id);
-  (*c.mutable_labels())["io.cri-containerd.kind"] = "container";
-  (*c.mutable_labels())["io.kubernetes.container.name"] = "nginx";
-  set_spec(c, R"({"io.kubernetes.cri.container-type":"container","io.kubernetes.cri.sandbox-id":")" + sandbox_id +
-                  R"(","io.kubernetes.cri.sandbox-name":"web-0","io.kubernetes.cri.sandbox-namespace":"shop"})");
-  return c;
 }
 
 void metadata(const std::string& dir) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: the policy loader (load_policy_dir, then compile_policy).
 //
 // The input is the text of one or more policy files. A line "### NAME" starts

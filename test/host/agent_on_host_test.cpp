@@ -1,33 +1,20 @@
+// SPDX-License-Identifier: Apache-2.0
 // The agent on this host's kernel: it must refuse with a reason an operator
 // can act on, and it must never leave pins behind. Where the host kernel does
 // run BPF-LSM, the refusal test does not apply and says so.
 #include <catch2/catch.hpp>
-#include <sys/wait.h>
 
-#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <string>
 
 #include "enforcer/enforcer.h"
+#include "support/shell.h"
 #include "support/skip.h"
 
+using syva::test::shell;
+
 namespace {
-
-struct Run {
-  int exit_code;
-  std::string output;
-};
-
-Run run(const std::string& cmd) {
-  Run r{-1, ""};
-  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-  std::array<char, 4096> buf;
-  while (size_t n = fread(buf.data(), 1, buf.size(), p)) r.output.append(buf.data(), n);
-  int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
 
 const std::string kPin = "/sys/fs/bpf/syva-host-test";
 
@@ -44,7 +31,7 @@ bool host_runs_bpf_lsm() {
 
 TEST_CASE("on a kernel that refuses BPF-LSM the agent exits 3 naming the cause", "[host]") {
   if (host_runs_bpf_lsm()) SYVA_SKIP("this host's kernel loads BPF-LSM programs; the refusal path cannot be shown");
-  auto r = run(std::string(SYVA_BINARY) + " --policy-dir " + SYVA_SOURCE_DIR + "/policies --pin-path " + kPin);
+  auto r = shell(std::string(SYVA_BINARY) + " --policy-dir " + SYVA_SOURCE_DIR + "/policies --pin-path " + kPin);
   INFO(r.output);
   CHECK(r.exit_code == 3);
   CHECK(r.output.find("cannot enforce") != std::string::npos);
@@ -59,7 +46,7 @@ TEST_CASE("an invalid policy stops the agent before it touches the kernel", "[ho
   FILE* f = fopen((dir + "/web.toml").c_str(), "w");
   fputs("[network]\nmode = \"mesh\"\n", f);
   fclose(f);
-  auto r = run(std::string(SYVA_BINARY) + " --policy-dir " + dir + " --pin-path " + kPin);
+  auto r = shell(std::string(SYVA_BINARY) + " --policy-dir " + dir + " --pin-path " + kPin);
   std::filesystem::remove_all(dir);
   INFO(r.output);
   CHECK(r.exit_code == 2);
@@ -79,18 +66,18 @@ TEST_CASE("maps pin and re-adopt on this kernel; a second owner is refused", "[h
 }
 
 TEST_CASE("syva status with nothing pinned is INACTIVE and exits 1", "[host]") {
-  auto r = run(std::string(SYVA_BINARY) + " status --pin-path " + kPin + "-none");
+  auto r = shell(std::string(SYVA_BINARY) + " status --pin-path " + kPin + "-none");
   CHECK(r.exit_code == 1);
   CHECK(r.output.find("syva: INACTIVE") != std::string::npos);
-  auto j = run(std::string(SYVA_BINARY) + " status --json --pin-path " + kPin + "-none");
+  auto j = shell(std::string(SYVA_BINARY) + " status --json --pin-path " + kPin + "-none");
   CHECK(j.exit_code == 1);
   CHECK(j.output.find("\"status\": \"INACTIVE\"") != std::string::npos);
 }
 
 TEST_CASE("--help and --version answer; a bad flag is a usage error", "[host]") {
-  CHECK(run(std::string(SYVA_BINARY) + " --version").output.find("syva 0.") == 0);
-  auto h = run(std::string(SYVA_BINARY) + " --help");
+  CHECK(shell(std::string(SYVA_BINARY) + " --version").output.find("syva 0.") == 0);
+  auto h = shell(std::string(SYVA_BINARY) + " --help");
   CHECK(h.exit_code == 0);
   CHECK(h.output.find("--policy-dir") != std::string::npos);
-  CHECK(run(std::string(SYVA_BINARY) + " --frobnicate").exit_code == 64);
+  CHECK(shell(std::string(SYVA_BINARY) + " --frobnicate").exit_code == 64);
 }

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Builds a one-layer OCI image archive of busybox-static, for tests on hosts
 # that reach no registry: `ctr images import` loads it under REF.
 #   busybox-oci-image.sh OUT_DIR REF      -> OUT_DIR/busybox-oci.tar

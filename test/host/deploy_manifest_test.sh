@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Static check of the Kubernetes deployment files against the built agent:
 #   deploy/syva-daemonset.yaml  every YAML document parses; Namespace,
 #                               ConfigMap (policies/*.toml byte for byte),

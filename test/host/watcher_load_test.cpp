@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The containerd watcher under load and faults, against a real containerd
 // (Debian's, private socket) and the real pinned maps of a maps-only
 // Enforcer. What the map should hold is never taken from the watcher: it is
@@ -30,8 +31,9 @@
 
 #include "enforcer/enforcer.h"
 #include "enforcer/kernel_ids.h"
-#include "host/private_containerd.h"
 #include "host/watcher_support.h"
+#include "support/files.h"
+#include "support/private_containerd.h"
 #include "support/skip.h"
 #include "watcher/containerd_watcher.h"
 #include "watcher/enforcer_sink.h"
@@ -213,10 +215,9 @@ void remove_all(PrivateContainerd& cd, const std::string& ns, unsigned threads) 
 
 }  // namespace
 
-TEST_CASE(
-    "500 containers started and removed in a loop: at every checkpoint the pinned map is exactly the running "
-    "zoned containers",
-    "[watcher][containerd][load]") {
+TEST_CASE("500 containers started and removed in a loop: at every checkpoint the pinned map is exactly the running "
+          "zoned containers",
+          "[watcher][containerd][load]") {
   if (auto why = PrivateContainerd::unavailable(); !why.empty()) SYVA_SKIP(why);
   // 4 workers on this 2-core host: a lone `ctr run -d` takes 0.1-0.2 s,
   // mostly waiting on containerd, shim and runc; 4 in parallel about double
@@ -336,11 +337,10 @@ TEST_CASE(
     superblock_mismatches += c.superblock_mismatches;
     max_wait_ms = std::max(max_wait_ms, c.waited_ms);
     max_live_zoned = std::max(max_live_zoned, c.truth.members.size());
-    fmt::print(
-        "load checkpoint {}: {} live tasks ({} zoned), {} stopped; map {} after {:.0f} ms; lost {} stale {} "
-        "superblock mismatches {}\n",
-        when, c.truth.live_tasks, c.truth.members.size(), c.truth.stopped_tasks, c.exact() ? "exact" : "NOT EXACT",
-        c.waited_ms, c.lost, c.stale, c.superblock_mismatches);
+    fmt::print("load checkpoint {}: {} live tasks ({} zoned), {} stopped; map {} after {:.0f} ms; lost {} stale {} "
+               "superblock mismatches {}\n",
+               when, c.truth.live_tasks, c.truth.members.size(), c.truth.stopped_tasks,
+               c.exact() ? "exact" : "NOT EXACT", c.waited_ms, c.lost, c.stale, c.superblock_mismatches);
     INFO("checkpoint " << when << "\n" << describe(c));
     CHECK(c.lost == 0);
     CHECK(c.stale == 0);
@@ -395,21 +395,19 @@ TEST_CASE(
   CHECK(logs.count({"NOT ENFORCED"}) == 0);
   watcher.stop();
 
-  fmt::print(
-      "load: one `ctr run -d` alone {:.0f} ms (entry in the map when it returned: {}), its removal {:.0f} ms\n"
-      "load: {} containers started, {} removed ({} workers, window {}); {} checkpoints, up to {} zoned "
-      "containers live; lost {}, stale {}, superblock mismatches {}; slowest checkpoint {:.0f} ms\n"
-      "load: zoned entry not yet written when `ctr run -d` returned: {} of {}\n"
-      "load: loop {:.1f} s, final removal {:.1f} s, total {:.1f} s, {:.1f} ms per container\n",
-      solo_run_ms, solo_written ? "yes" : "no", solo_remove_ms, started, removed, kWorkers, kWindow, checkpoints,
-      max_live_zoned, lost, stale, superblock_mismatches, max_wait_ms, late_writes, zoned_long_started, loop_ms / 1000,
-      final_remove_ms / 1000, total_ms / 1000, total_ms / kTotal);
+  fmt::print("load: one `ctr run -d` alone {:.0f} ms (entry in the map when it returned: {}), its removal {:.0f} ms\n"
+             "load: {} containers started, {} removed ({} workers, window {}); {} checkpoints, up to {} zoned "
+             "containers live; lost {}, stale {}, superblock mismatches {}; slowest checkpoint {:.0f} ms\n"
+             "load: zoned entry not yet written when `ctr run -d` returned: {} of {}\n"
+             "load: loop {:.1f} s, final removal {:.1f} s, total {:.1f} s, {:.1f} ms per container\n",
+             solo_run_ms, solo_written ? "yes" : "no", solo_remove_ms, started, removed, kWorkers, kWindow, checkpoints,
+             max_live_zoned, lost, stale, superblock_mismatches, max_wait_ms, late_writes, zoned_long_started,
+             loop_ms / 1000, final_remove_ms / 1000, total_ms / 1000, total_ms / kTotal);
 }
 
-TEST_CASE(
-    "containerd killed during a burst of container starts: what is known stays, and after the reconnect the "
-    "map is exactly the zoned containers with a live task",
-    "[watcher][containerd][load]") {
+TEST_CASE("containerd killed during a burst of container starts: what is known stays, and after the reconnect the "
+          "map is exactly the zoned containers with a live task",
+          "[watcher][containerd][load]") {
   if (auto why = PrivateContainerd::unavailable(); !why.empty()) SYVA_SKIP(why);
   constexpr int kBurst = 28, kThreads = 6, kKillAfter = 5;
   LogCapture logs;
@@ -579,15 +577,15 @@ TEST_CASE(
   for (const auto& [cgroup, zone] : after.pinned) reconnect_added += at_kill.count(cgroup) ? 0 : 1;
   for (const auto& [cgroup, zone] : at_kill) reconnect_removed += after.pinned.count(cgroup) ? 0 : 1;
 
-  fmt::print(
-      "burst: {} of {} starts tried, {} started ({} before the kill), {} failed with containerd gone; "
-      "{} entries in the map at the kill ({} from the burst), unchanged {:.1f} s while down\n"
-      "burst: after restart containerd has {} live tasks ({} zoned, {} never started: CREATED), {} stopped; "
-      "reconnected in {:.0f} ms, its reconcile +{} -{}; map lost {}, stale {}, superblock mismatches {}; "
-      "cgroups left holding runc's init of a task containerd forgot: {}\n"
-      "burst: containerd killed while `ctr run` of {} had its cgroup and had not returned; total {:.1f} s\n",
-      tried, kBurst, started.load(), started_at_kill, failed.load(), at_kill.size(), at_kill.size() - before.size(),
-      1.5, after.truth.live_tasks, after.truth.members.size(), after.truth.created_tasks, after.truth.stopped_tasks,
-      reconnect_ms, reconnect_added, reconnect_removed, after.lost, after.stale, after.superblock_mismatches, orphans,
-      caught_creating.empty() ? "(none)" : caught_creating, total_ms / 1000);
+  fmt::print("burst: {} of {} starts tried, {} started ({} before the kill), {} failed with containerd gone; "
+             "{} entries in the map at the kill ({} from the burst), unchanged {:.1f} s while down\n"
+             "burst: after restart containerd has {} live tasks ({} zoned, {} never started: CREATED), {} stopped; "
+             "reconnected in {:.0f} ms, its reconcile +{} -{}; map lost {}, stale {}, superblock mismatches {}; "
+             "cgroups left holding runc's init of a task containerd forgot: {}\n"
+             "burst: containerd killed while `ctr run` of {} had its cgroup and had not returned; total {:.1f} s\n",
+             tried, kBurst, started.load(), started_at_kill, failed.load(), at_kill.size(),
+             at_kill.size() - before.size(), 1.5, after.truth.live_tasks, after.truth.members.size(),
+             after.truth.created_tasks, after.truth.stopped_tasks, reconnect_ms, reconnect_added, reconnect_removed,
+             after.lost, after.stale, after.superblock_mismatches, orphans,
+             caught_creating.empty() ? "(none)" : caught_creating, total_ms / 1000);
 }

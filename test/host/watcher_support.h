@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the containerd watcher tests (watcher_test.cpp, watcher_load_test.cpp)
 // share: polling, the agent's log lines, the pin directory, the test policy
 // and a watcher that reconnects quickly.
@@ -9,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "host/private_containerd.h"
 #include "policy/compiled_policy.h"
+#include "support/private_containerd.h"
 #include "watcher/containerd_watcher.h"
 
 namespace syva::test {
@@ -18,9 +19,6 @@ namespace syva::test {
 // Polls `done` every 10 ms until it holds or `timeout` passes; its last answer.
 bool wait_until(const std::function<bool()>& done,
                 std::chrono::milliseconds timeout = std::chrono::milliseconds(10000));
-
-// The whole file; empty when it cannot be read.
-std::string read_file(const std::string& path);
 
 // Every line the agent logs while a test runs, to check what it said.
 class LogCapture {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The containerd watcher against a real containerd (Debian's, started here on
 // a private socket) and real pinned BPF maps. This host's kernel refuses
 // BPF-LSM programs, so the Enforcer runs maps-only: the zone_membership map
@@ -26,10 +27,11 @@
 #include "containerd/services/containers/v1/containers.grpc.pb.h"
 #include "enforcer/enforcer.h"
 #include "enforcer/kernel_ids.h"
-#include "host/private_containerd.h"
 #include "host/watcher_support.h"
 #include "policy/compiled_policy.h"
 #include "policy/policy_loader.h"
+#include "support/files.h"
+#include "support/private_containerd.h"
 #include "support/skip.h"
 #include "watcher/containerd_watcher.h"
 #include "watcher/enforcer_sink.h"
@@ -255,8 +257,8 @@ TEST_CASE("zoned containers enter the pinned map before their command runs and l
   CHECK(wait_until([&] { return !read_pinned_membership(pin_path("order")).count(front); }, 5s));
   // It goes when its process ends (the kill before the delete).
   CHECK(logs.count({"membership -:", "container=front", "reason=\"task exited\""}) == 1);
-  cd.ctr(b, fmt::format("run --rm --null-io --runc-root {}/runc --label syva.dev/zone=database {} brief true",
-                        cd.dir(), PrivateContainerd::kImage));
+  cd.ctr(b, fmt::format("run --rm --null-io --runc-root {}/runc --label syva.dev/zone=database {} brief true", cd.dir(),
+                        PrivateContainerd::kImage));
   auto brief = sink.writes_to(cd.cgroup_dir(b, "brief"));
   REQUIRE(brief.size() == 1);
   CHECK(brief[0].zone == database);
@@ -292,9 +294,10 @@ TEST_CASE("a Kubernetes pod's annotation zones its containers through the CRI sa
     (*c->mutable_labels())["io.cri-containerd.kind"] = "sandbox";
     c->mutable_runtime()->set_name("io.containerd.runc.v2");
     c->mutable_spec()->set_type_url("types.containerd.io/opencontainers/runtime-spec/1/Spec");
-    c->mutable_spec()->set_value(R"({"ociVersion":"1.0.2-dev","annotations":{"io.kubernetes.cri.container-type":"sandbox",)"
-                                 R"("io.kubernetes.cri.sandbox-id":")" +
-                                 sandbox_id + R"(","io.kubernetes.cri.sandbox-name":"web-0"}})");
+    c->mutable_spec()->set_value(
+        R"({"ociVersion":"1.0.2-dev","annotations":{"io.kubernetes.cri.container-type":"sandbox",)"
+        R"("io.kubernetes.cri.sandbox-id":")" +
+        sandbox_id + R"(","io.kubernetes.cri.sandbox-name":"web-0"}})");
     auto& ext = (*c->mutable_extensions())["io.cri-containerd.sandbox.metadata"];
     ext.set_type_url("github.com/containerd/cri/pkg/store/sandbox/Metadata");
     ext.set_value(R"({"Version":"v1","Metadata":{"ID":")" + sandbox_id +
@@ -325,9 +328,9 @@ TEST_CASE("a Kubernetes pod's annotation zones its containers through the CRI sa
                               "io.kubernetes.cri.container-type=container --label io.kubernetes.pod.name=web-0 "
                               "--label io.kubernetes.pod.namespace=shop",
                               sandbox_id));
-  cd.run_detached(k8s, "pause",
-                  fmt::format("--label io.cri-containerd.kind=sandbox --annotation io.kubernetes.cri.sandbox-id={}",
-                              sandbox_id));
+  cd.run_detached(
+      k8s, "pause",
+      fmt::format("--label io.cri-containerd.kind=sandbox --annotation io.kubernetes.cri.sandbox-id={}", sandbox_id));
   const uint64_t app = cd.cgroup_id(k8s, "app"), pause = cd.cgroup_id(k8s, "pause");
   REQUIRE(wait_until([&] { return read_pinned_membership(pin_path("pod")).count(app); }, 5s));
   CHECK(read_pinned_membership(pin_path("pod")) == Map{{app, enforcer.zone_id("frontend")}});
@@ -337,11 +340,17 @@ TEST_CASE("a Kubernetes pod's annotation zones its containers through the CRI sa
   // A label set on the running container wins over its pod; removed, the
   // pod's zone applies again.
   cd.ctr(k8s, "containers label app syva.dev/zone=database");
-  CHECK(wait_until([&] { return read_pinned_membership(pin_path("pod")) == Map{{app, enforcer.zone_id("database")}}; },
-                   5s));
+  CHECK(wait_until(
+      [&] {
+        return read_pinned_membership(pin_path("pod")) == Map{{app, enforcer.zone_id("database")}};
+      },
+      5s));
   cd.ctr(k8s, "containers label app syva.dev/zone=");
-  CHECK(wait_until([&] { return read_pinned_membership(pin_path("pod")) == Map{{app, enforcer.zone_id("frontend")}}; },
-                   5s));
+  CHECK(wait_until(
+      [&] {
+        return read_pinned_membership(pin_path("pod")) == Map{{app, enforcer.zone_id("frontend")}};
+      },
+      5s));
   CHECK(logs.count({"membership ~:", "container=app", "zone=database", "source=label", "from_zone=frontend"}) == 1);
   watcher.stop();
 }
@@ -544,7 +553,8 @@ TEST_CASE("a container whose command exits leaves the map, unless it left proces
     for (;;) pause();
   }
   REQUIRE(left > 0);
-  REQUIRE(wait_until([&] { return read_file(fmt::format("/proc/{}/cgroup", left)).find("/leaves") != std::string::npos; }));
+  REQUIRE(
+      wait_until([&] { return read_file(fmt::format("/proc/{}/cgroup", left)).find("/leaves") != std::string::npos; }));
   REQUIRE(wait_until([&] { return stopped("leaves"); }));
   CHECK(wait_until([&] { return logs.count({"membership =:", "container=leaves", "still holds processes"}) == 1; }));
   CHECK(read_pinned_membership(pin_path("exit")) == Map{{leaves, frontend}});

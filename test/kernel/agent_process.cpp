@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "kernel/agent_process.h"
 
 #include <fcntl.h>
@@ -8,22 +9,23 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <thread>
+
+#include "support/exit_codes.h"
 
 namespace syva::ktest {
 
-std::string syva_binary() {
-  return (std::filesystem::read_symlink("/proc/self/exe").parent_path() / "syva").string();
+namespace {
+
+std::string beside_this_binary(const char* name) {
+  return (std::filesystem::read_symlink("/proc/self/exe").parent_path() / name).string();
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
+}  // namespace
+
+std::string syva_binary() { return beside_this_binary("syva"); }
+
+std::string zone_probe_binary() { return beside_this_binary("syva-zone-probe"); }
 
 AgentProcess::AgentProcess(const std::vector<std::string>& args, const std::string& log, const char* selftest_fault)
     : log_(log) {
@@ -38,7 +40,7 @@ AgentProcess::AgentProcess(const std::vector<std::string>& args, const std::stri
     dup2(fd, 2);
     if (selftest_fault) setenv("SYVA_SELFTEST_FAULT", selftest_fault, 1);
     execv(bin.c_str(), argv.data());
-    _exit(127);
+    _exit(SYVA_TEST_EXIT_EXEC_FAILED);
   }
 }
 

@@ -1,5 +1,6 @@
+// SPDX-License-Identifier: Apache-2.0
 // The real `syva` binary as a child process of a kernel test, its output in
-// a log file the test reads, plus running `syva status` and other commands.
+// a log file the test reads.
 #pragma once
 
 #include <sys/types.h>
@@ -7,11 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "support/files.h"
+
 namespace syva::ktest {
 
 // `syva` beside the test binary (both are in /opt/syva/bin in the VM).
 std::string syva_binary();
-std::string read_file(const std::string& path);
+// The static zone probe (test/tools/zone_probe.c), beside them too.
+std::string zone_probe_binary();
 
 class AgentProcess {
  public:
@@ -29,7 +33,7 @@ class AgentProcess {
   // Sends `sig` and waits; returns the exit code (128 + signal if killed).
   int stop(int sig);
   bool signal(int sig) const;
-  std::string log() const { return read_file(log_); }
+  std::string log() const { return test::read_file(log_); }
   pid_t pid() const { return pid_; }
 
  private:
@@ -37,6 +41,5 @@ class AgentProcess {
   pid_t pid_ = -1;
   int exit_code_ = -1;
 };
-
 
 }  // namespace syva::ktest

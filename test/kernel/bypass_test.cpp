@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Bypass attempts: a process in zone alpha tries, by the side doors the
 // kernel offers, what the front door denies it about zone beta. Each must be
 // refused with the errno the kernel gives when Syva says no; each also runs
@@ -21,15 +22,18 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <string>
 #include <tuple>
 #include <vector>
 
+#include "kernel/agent_process.h"
 #include "kernel/zone_fixture.h"
+#include "support/exit_codes.h"
+#include "support/files.h"
 
 using namespace syva;
 using namespace syva::ktest;
+using syva::test::read_file;
 namespace fs = std::filesystem;
 
 namespace {
@@ -51,11 +55,11 @@ TEST_CASE("bypass: links, renames and /proc paths to another zone's file are ref
 
   // The inode is what is owned, whatever name reaches it.
   CHECK(run_in(&alpha, [&] {
-          if (link(secret.c_str(), (dir + "/hard").c_str()) != 0) return 100;
+          if (link(secret.c_str(), (dir + "/hard").c_str()) != 0) return SYVA_TEST_EXIT_STEP1;
           return open_file(dir + "/hard");
         }).err == EPERM);
   CHECK(run_in(&alpha, [&] {
-          if (symlink(secret.c_str(), (dir + "/soft").c_str()) != 0) return 100;
+          if (symlink(secret.c_str(), (dir + "/soft").c_str()) != 0) return SYVA_TEST_EXIT_STEP1;
           return open_file(dir + "/soft");
         }).err == EPERM);
   CHECK(run_in(nullptr, [&] { return rename(secret.c_str(), (dir + "/moved").c_str()) == 0 ? 0 : errno; }).err == 0);
@@ -65,7 +69,7 @@ TEST_CASE("bypass: links, renames and /proc paths to another zone's file are ref
   // access to it, which is cross-zone.
   Target holder(&beta, [&] {
     int fd = open((dir + "/moved").c_str(), O_RDONLY);
-    if (fd < 0 || dup2(fd, 200) != 200) _exit(90);
+    if (fd < 0 || dup2(fd, 200) != 200) _exit(SYVA_TEST_EXIT_TARGET_SETUP);
   });
   const std::string proc = "/proc/" + std::to_string(holder.pid());
   CHECK(run_in(&alpha, [&] { return open_file(proc + "/fd/200"); }).err == EACCES);
@@ -92,12 +96,12 @@ TEST_CASE("bypass: process_vm_readv, pidfd_send_signal, pidfd_getfd and process-
         }).err == EPERM);
   CHECK(run_in(&alpha, [&] {
           int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-          if (pidfd < 0) return 100;
+          if (pidfd < 0) return SYVA_TEST_EXIT_STEP1;
           return errno_of(syscall(SYS_pidfd_send_signal, pidfd, 0, nullptr, 0));
         }).err == EPERM);
   CHECK(run_in(&alpha, [&] {
           int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
-          if (pidfd < 0) return 100;
+          if (pidfd < 0) return SYVA_TEST_EXIT_STEP1;
           return errno_of(syscall(SYS_pidfd_getfd, pidfd, 0, 0));
         }).err == EPERM);
   CHECK(run_in(&alpha, [&] { return errno_of(kill(-pid, 0)); }).err == EPERM);  // the group's only member
@@ -117,7 +121,8 @@ TEST_CASE("bypass: an abstract Unix socket of another zone is refused like a nam
   const socklen_t len = offsetof(sockaddr_un, sun_path) + sizeof(name) - 1;
   Target server(&beta, [&] {
     int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0 || listen(fd, 8) != 0) _exit(90);
+    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), len) != 0 || listen(fd, 8) != 0)
+      _exit(SYVA_TEST_EXIT_TARGET_SETUP);
   });
   auto connect_abstract = [&] {
     int fd = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -132,10 +137,6 @@ TEST_CASE("bypass: an abstract Unix socket of another zone is refused like a nam
 
 namespace {
 
-// The static zone probe beside this binary: `zone-probe open PATH` exits
-// with the errno open() saw.
-std::string zone_probe() { return fs::read_symlink("/proc/self/exe").parent_path() / "syva-zone-probe"; }
-
 // A directory under kScratch holding `secret`, owned by beta, and a copy of
 // the zone probe as `beta-bin`, owned by beta too.
 struct BetaFiles {
@@ -146,7 +147,7 @@ struct BetaFiles {
     secret = dir + "/beta/secret";
     binary = dir + "/beta/beta-bin";
     std::ofstream(secret) << "beta's";
-    fs::copy_file(zone_probe(), binary);
+    fs::copy_file(zone_probe_binary(), binary);
     apply_policy(false, {{secret, kBeta}, {binary, kBeta}});
   }
   ~BetaFiles() { fs::remove_all(dir); }
@@ -174,16 +175,18 @@ TEST_CASE("bypass: bind mounts, O_PATH reopened through /proc/self/fd and openat
   // Mounts in a private mount namespace of the child: nothing outlives it.
   auto in_private_mounts = [](const std::function<int()>& action) {
     return [action] {
-      if (unshare(CLONE_NEWNS) != 0 || mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return 100;
+      if (unshare(CLONE_NEWNS) != 0 || mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0)
+        return SYVA_TEST_EXIT_STEP1;
       return action();
     };
   };
   CHECK(run_in(&alpha, in_private_mounts([&] {
-          if (mount((files.dir + "/beta").c_str(), bound.c_str(), nullptr, MS_BIND, nullptr) != 0) return 101;
+          if (mount((files.dir + "/beta").c_str(), bound.c_str(), nullptr, MS_BIND, nullptr) != 0)
+            return SYVA_TEST_EXIT_STEP2;
           return open_file(bound + "/secret");
         })).err == EPERM);
   CHECK(run_in(&alpha, in_private_mounts([&] {
-          if (mount(files.secret.c_str(), decoy.c_str(), nullptr, MS_BIND, nullptr) != 0) return 101;
+          if (mount(files.secret.c_str(), decoy.c_str(), nullptr, MS_BIND, nullptr) != 0) return SYVA_TEST_EXIT_STEP2;
           return open_file(decoy);
         })).err == EPERM);
   CHECK(run_in(&alpha, [&] { return open_file(decoy); }).err == 0);
@@ -192,7 +195,7 @@ TEST_CASE("bypass: bind mounts, O_PATH reopened through /proc/self/fd and openat
   // reopen through /proc/self/fd is a real open of the same inode.
   CHECK(run_in(&alpha, [&] {
           int fd = open(files.secret.c_str(), O_PATH);
-          if (fd < 0) return 100;
+          if (fd < 0) return SYVA_TEST_EXIT_STEP1;
           return open_file("/proc/self/fd/" + std::to_string(fd));
         }).err == EPERM);
   CHECK(run_in(&alpha, [&] {
@@ -213,7 +216,7 @@ TEST_CASE("bypass: execveat of another zone's binary is refused; code run from a
   Cgroup beta("bypass5-beta", kBeta);
   const auto exec_beta_bin = [&] {
     int fd = open(files.binary.c_str(), O_PATH);
-    return fd < 0 ? 100 : exec_fd(fd, "open", "/");
+    return fd < 0 ? SYVA_TEST_EXIT_STEP1 : exec_fd(fd, "open", "/");
   };
   CHECK(run_in(&alpha, exec_beta_bin).err == EPERM);
   CHECK(run_in(&beta, exec_beta_bin).err == 0);  // its own zone's binary runs, and its open of / succeeds
@@ -223,9 +226,9 @@ TEST_CASE("bypass: execveat of another zone's binary is refused; code run from a
   // still the caller's zone's workload, refused beta's file.
   const auto exec_from_memfd = [&] {
     int fd = static_cast<int>(syscall(SYS_memfd_create, "zone-probe", 0));
-    std::ifstream in(zone_probe(), std::ios::binary);
-    std::string code((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (fd < 0 || code.empty() || write(fd, code.data(), code.size()) != static_cast<ssize_t>(code.size())) return 100;
+    const std::string code = read_file(zone_probe_binary());
+    if (fd < 0 || code.empty() || write(fd, code.data(), code.size()) != static_cast<ssize_t>(code.size()))
+      return SYVA_TEST_EXIT_STEP1;
     return exec_fd(fd, "open", files.secret);
   };
   CHECK(run_in(&alpha, exec_from_memfd).err == EPERM);
@@ -253,12 +256,12 @@ TEST_CASE("bypass: io_uring's openat is judged as open() is, inline, in io-wq an
       io_uring_params params{};
       params.flags = setup_flags;
       params.sq_thread_idle = 100;
-      if (io_uring_queue_init_params(4, &ring, &params) < 0) return 100;
+      if (io_uring_queue_init_params(4, &ring, &params) < 0) return SYVA_TEST_EXIT_STEP1;
       io_uring_sqe* sqe = io_uring_get_sqe(&ring);
       io_uring_prep_openat(sqe, AT_FDCWD, files.secret.c_str(), O_RDONLY, 0);
       sqe->flags |= sqe_flags;
       io_uring_cqe* cqe = nullptr;
-      if (io_uring_submit(&ring) != 1 || io_uring_wait_cqe(&ring, &cqe) != 0) return 101;
+      if (io_uring_submit(&ring) != 1 || io_uring_wait_cqe(&ring, &cqe) != 0) return SYVA_TEST_EXIT_STEP2;
       const int res = cqe->res;
       io_uring_cqe_seen(&ring, cqe);
       io_uring_queue_exit(&ring);
@@ -297,7 +300,8 @@ TEST_CASE("bypass: a descriptor of another zone's file is refused when passed, b
     const int fd = receive_descriptor(pair[1]);
     if (fd == kRefusedDescriptor) return EPERM;
     char text[6] = {};
-    return fd >= 0 && read(fd, text, sizeof(text)) == 6 && memcmp(text, "beta's", 6) == 0 ? 0 : 102;
+    const bool intact = fd >= 0 && read(fd, text, sizeof(text)) == 6 && memcmp(text, "beta's", 6) == 0;
+    return intact ? 0 : SYVA_TEST_EXIT_NO_VERDICT;
   };
   const auto denied_before = counters(SYVA_HOOK_FILE_RECEIVE).deny;
   REQUIRE(run_in(&beta, send_secret).err == 0);
@@ -317,12 +321,12 @@ TEST_CASE("bypass: a descriptor of another zone's file is refused when passed, b
   // descriptors, but not take that one.
   Target holder(nullptr, [&] {
     int fd = open(files.secret.c_str(), O_RDONLY);
-    if (fd < 0 || dup2(fd, 200) != 200) _exit(90);
+    if (fd < 0 || dup2(fd, 200) != 200) _exit(SYVA_TEST_EXIT_TARGET_SETUP);
   });
   std::ofstream(alpha.path() + "/cgroup.procs") << holder.pid() << std::endl;
   CHECK(run_in(&alpha, [&] {
           int pidfd = static_cast<int>(syscall(SYS_pidfd_open, holder.pid(), 0));
-          if (pidfd < 0) return 100;
+          if (pidfd < 0) return SYVA_TEST_EXIT_STEP1;
           return errno_of(syscall(SYS_pidfd_getfd, pidfd, 200, 0));
         }).err == EPERM);
   drain_events();
@@ -340,7 +344,7 @@ TEST_CASE("bypass: open_by_handle_at and /proc/PID/cwd reach the owned inode onl
     auto* handle = reinterpret_cast<file_handle*>(storage);
     handle->handle_bytes = MAX_HANDLE_SZ;
     int mount_id;
-    if (name_to_handle_at(AT_FDCWD, files.secret.c_str(), handle, &mount_id, 0) != 0) return 100;
+    if (name_to_handle_at(AT_FDCWD, files.secret.c_str(), handle, &mount_id, 0) != 0) return SYVA_TEST_EXIT_STEP1;
     int mount_fd = open(files.dir.c_str(), O_RDONLY | O_DIRECTORY);
     int fd = open_by_handle_at(mount_fd, handle, O_RDONLY);
     return fd < 0 ? errno : 0;
@@ -349,7 +353,7 @@ TEST_CASE("bypass: open_by_handle_at and /proc/PID/cwd reach the owned inode onl
   CHECK(run_in(&beta, open_by_handle).err == 0);
 
   Target worker(&beta, [&] {
-    if (chdir((files.dir + "/beta").c_str()) != 0) _exit(90);
+    if (chdir((files.dir + "/beta").c_str()) != 0) _exit(SYVA_TEST_EXIT_TARGET_SETUP);
   });
   const std::string cwd = "/proc/" + std::to_string(worker.pid()) + "/cwd";
   CHECK(run_in(&alpha, [&] { return open_file(cwd + "/secret"); }).err == EACCES);
@@ -357,8 +361,7 @@ TEST_CASE("bypass: open_by_handle_at and /proc/PID/cwd reach the owned inode onl
   drain_events();
 }
 
-TEST_CASE("bypass: a signal by SIGIO (F_SETOWN, F_SETSIG) to another zone's process is refused",
-          "[kernel][bypass]") {
+TEST_CASE("bypass: a signal by SIGIO (F_SETOWN, F_SETSIG) to another zone's process is refused", "[kernel][bypass]") {
   REQUIRE_BPF_LSM();
   apply_policy(false);
   Cgroup alpha("bypass9-alpha", kAlpha);
@@ -367,11 +370,11 @@ TEST_CASE("bypass: a signal by SIGIO (F_SETOWN, F_SETSIG) to another zone's proc
   const auto sigio_kill = [](pid_t target) {
     return [target] {
       int p[2];
-      if (pipe(p) != 0) return 100;
-      if (fcntl(p[0], F_SETOWN, target) != 0) return 101;
-      if (fcntl(p[0], F_SETSIG, SIGKILL) != 0) return 102;
-      if (fcntl(p[0], F_SETFL, fcntl(p[0], F_GETFL) | O_ASYNC) != 0) return 103;
-      if (write(p[1], "x", 1) != 1) return 104;
+      if (pipe(p) != 0) return SYVA_TEST_EXIT_STEP1;
+      if (fcntl(p[0], F_SETOWN, target) != 0) return SYVA_TEST_EXIT_STEP2;
+      if (fcntl(p[0], F_SETSIG, SIGKILL) != 0) return SYVA_TEST_EXIT_STEP3;
+      if (fcntl(p[0], F_SETFL, fcntl(p[0], F_GETFL) | O_ASYNC) != 0) return SYVA_TEST_EXIT_STEP4;
+      if (write(p[1], "x", 1) != 1) return SYVA_TEST_EXIT_STEP5;
       for (int i = 0; i < 50; ++i) {  // delivered at once, or never
         // The target is the test's child: dead, it stays a zombie until reaped.
         std::ifstream stat("/proc/" + std::to_string(target) + "/stat");

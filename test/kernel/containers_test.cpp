@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // End to end, the strongest proof: the real agent, a real containerd and
 // runc, real containers in zones, each attempt made from inside a container
 // and answered by the kernel. The attacker runs in the node's PID namespace
@@ -13,12 +14,15 @@
 
 #include <fmt/format.h>
 
-#include "host/private_containerd.h"
 #include "kernel/agent_process.h"
 #include "kernel/zone_fixture.h"
+#include "support/files.h"
+#include "support/private_containerd.h"
+#include "support/shell.h"
 
 using namespace syva::ktest;
 using syva::test::PrivateContainerd;
+using syva::test::read_file;
 using syva::test::shell;
 namespace fs = std::filesystem;
 
@@ -36,7 +40,7 @@ class Containers {
   // is the initramfs, which pivot_root refuses; runc then moves the rootfs
   // mount and chroots instead.
   void run(const std::string& id, const std::string& zone_flag, const std::string& command = "sleep 300") {
-    const std::string probe = fs::path(syva_binary()).parent_path() / "syva-zone-probe";
+    const std::string probe = zone_probe_binary();
     cd_.run_detached(ns_, id,
                      fmt::format("{} --no-pivot --with-ns pid:/proc/1/ns/pid "
                                  "--mount type=bind,src={},dst=/shared,options=rbind:rw "
@@ -127,8 +131,9 @@ TEST_CASE("containers: frontend is denied the database container's files, proces
 
   // A reload that changes them reaches the running containers.
   {
-    std::ofstream(dir + "/database.toml.new") << "[network]\nallowed_zones = [\"monitoring\"]\n"
-                                               << "[resources]\ncpu_shares = 512\nmemory_limit = 67108864\npids_max = 32\n";
+    std::ofstream(dir + "/database.toml.new")
+        << "[network]\nallowed_zones = [\"monitoring\"]\n"
+        << "[resources]\ncpu_shares = 512\nmemory_limit = 67108864\npids_max = 32\n";
     fs::rename(dir + "/database.toml.new", dir + "/policies/database.toml");
     REQUIRE(agent.wait_for("policy reloaded"));
     for (const char* id : {"db", "db2"}) {

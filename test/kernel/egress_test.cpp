@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // [network] mode and allowed_egress against the real kernel: IPv4 and IPv6
 // connect() and sendto() of zoned processes, to addresses this test puts on
 // the VM's loopback device so that an allowed connection really succeeds.
@@ -28,7 +29,8 @@ struct LoopbackAddress {
     added = system(("ip addr add " + cidr + " dev lo 2>/dev/null").c_str()) == 0;
   }
   ~LoopbackAddress() {
-    if (added) [[maybe_unused]] int rc = system(("ip addr del " + cidr + " dev lo 2>/dev/null").c_str());
+    if (added) [[maybe_unused]]
+      int rc = system(("ip addr del " + cidr + " dev lo 2>/dev/null").c_str());
   }
 };
 
@@ -135,10 +137,10 @@ TEST_CASE("egress: IPv4 connect and sendto outside the zone's allowance are EPER
   CHECK(e.port == 8080);
   CHECK((e.addr[10] == 0xff && e.addr[11] == 0xff && e.addr[12] == 10 && e.addr[15] == 3));
 
-  CHECK(run_in(&alpha, [] { return tcp_connect("127.0.0.1", 8080); }).err == 0);  // loopback stays allowed
+  CHECK(run_in(&alpha, [] { return tcp_connect("127.0.0.1", 8080); }).err == 0);    // loopback stays allowed
   CHECK(run_in(&beta, [] { return tcp_connect("10.1.2.3", 5432); }).err == EPERM);  // isolated
   CHECK(run_in(&beta, [] { return tcp_connect("127.0.0.1", 5432); }).err == 0);
-  CHECK(run_in(nullptr, [] { return tcp_connect("10.1.2.3", 8080); }).err == 0);    // unzoned
+  CHECK(run_in(nullptr, [] { return tcp_connect("10.1.2.3", 8080); }).err == 0);  // unzoned
 
   const auto send_before = counters(SYVA_HOOK_SOCKET_SENDMSG);
   CHECK(run_in(&alpha, [] { return udp_sendto("10.1.2.3", 5432); }).err == 0);
@@ -163,7 +165,8 @@ TEST_CASE("egress: IPv6 destinations, longest prefix with the ports of the rules
   CHECK(run_in(&alpha, [] { return tcp_connect("fd00::1", 8080); }).err == 0);  // the /128 rule
   CHECK(run_in(&alpha, [] { return tcp_connect("fd00::1", 5432); }).err == 0);  // the /16 rule, folded in
   CHECK(run_in(&alpha, [] { return tcp_connect("fd00::1", 9999); }).err == EPERM);
-  CHECK(run_in(&alpha, [] { return tcp_connect("::1", 9999); }).err == ECONNREFUSED);  // loopback: allowed, no one there
+  CHECK(run_in(&alpha, [] { return tcp_connect("::1", 9999); }).err ==
+        ECONNREFUSED);  // loopback: allowed, no one there
   CHECK(counters(SYVA_HOOK_SOCKET_CONNECT).deny - before.deny == 1);
   drain_events();
 }

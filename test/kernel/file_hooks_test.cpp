@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // file_open, bprm_check_security and mmap_file against the real kernel.
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -69,7 +70,7 @@ TEST_CASE("file_open: cross-zone open is EPERM, same zone, allowed pair and unzo
   CHECK(run_in(&alpha, [&] { return open_file(shared_file); }).err == 0);  // a file no zone owns
   CHECK(run_in(nullptr, [&] { return open_file(beta_file); }).err == 0);   // (4) unzoned
   apply_policy(true, {{alpha_file, kAlpha}, {beta_file, kBeta}});
-  CHECK(run_in(&alpha, [&] { return open_file(beta_file); }).err == 0);    // (3) allowed pair
+  CHECK(run_in(&alpha, [&] { return open_file(beta_file); }).err == 0);  // (3) allowed pair
   CHECK(counters(SYVA_HOOK_FILE_OPEN).deny - before.deny == 1);
 }
 
@@ -95,7 +96,7 @@ TEST_CASE("bprm_check_security: exec of another zone's program is EPERM", "[kern
   CHECK(run_in(&alpha, [&] { return exec_program(alpha_bin); }).err == 0);  // (2)
   CHECK(run_in(nullptr, [&] { return exec_program(beta_bin); }).err == 0);  // (4)
   apply_policy(true, {{alpha_bin, kAlpha}, {beta_bin, kBeta}});
-  CHECK(run_in(&alpha, [&] { return exec_program(beta_bin); }).err == 0);   // (3)
+  CHECK(run_in(&alpha, [&] { return exec_program(beta_bin); }).err == 0);  // (3)
   CHECK(counters(SYVA_HOOK_BPRM_CHECK).deny - before.deny == 1);
 }
 
@@ -123,11 +124,11 @@ TEST_CASE("mmap_file: executable mapping of another zone's file is EPERM", "[ker
   CHECK(e.target_zone == kBeta);
   CHECK((e.aux & PROT_EXEC) != 0);
 
-  CHECK(run_in(&alpha, [&] { return mmap_exec(beta_fd, PROT_READ); }).err == 0);  // not executable
+  CHECK(run_in(&alpha, [&] { return mmap_exec(beta_fd, PROT_READ); }).err == 0);               // not executable
   CHECK(run_in(&alpha, [&] { return mmap_exec(alpha_fd, PROT_READ | PROT_EXEC); }).err == 0);  // (2)
   CHECK(run_in(nullptr, [&] { return mmap_exec(beta_fd, PROT_READ | PROT_EXEC); }).err == 0);  // (4)
   apply_policy(true, {{alpha_bin, kAlpha}, {beta_bin, kBeta}});
-  CHECK(run_in(&alpha, [&] { return mmap_exec(beta_fd, PROT_READ | PROT_EXEC); }).err == 0);   // (3)
+  CHECK(run_in(&alpha, [&] { return mmap_exec(beta_fd, PROT_READ | PROT_EXEC); }).err == 0);  // (3)
   CHECK(counters(SYVA_HOOK_MMAP_FILE).deny - before.deny == 1);
   close(alpha_fd);
   close(beta_fd);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A filesystem owned whole by a zone (superblock_zone), as the watcher owns a
 // container's overlay root filesystem: a real overlay mount, real processes.
 #include <fcntl.h>
@@ -15,6 +16,7 @@
 
 #include "enforcer/kernel_ids.h"
 #include "kernel/zone_fixture.h"
+#include "support/exit_codes.h"
 
 using namespace syva;
 using namespace syva::ktest;
@@ -29,8 +31,7 @@ class Overlay {
     fs::remove_all(dir_);
     for (const char* d : {"lower", "upper", "work", "merged"}) fs::create_directories(dir_ + "/" + d);
     std::ofstream(dir_ + "/lower/passwd") << "root:x:0:0::/root:/bin/sh\n";
-    const std::string opts =
-        fmt::format("lowerdir={0}/lower,upperdir={0}/upper,workdir={0}/work", dir_);
+    const std::string opts = fmt::format("lowerdir={0}/lower,upperdir={0}/upper,workdir={0}/work", dir_);
     if (mount("overlay", merged().c_str(), "overlay", 0, opts.c_str()) != 0) error_ = strerror(errno);
   }
   ~Overlay() {
@@ -59,7 +60,8 @@ struct SuperblockOwner {
 
 }  // namespace
 
-TEST_CASE("superblock_zone: another zone's overlay rootfs is EPERM; /proc/PID/root into it is refused", "[kernel][rootfs]") {
+TEST_CASE("superblock_zone: another zone's overlay rootfs is EPERM; /proc/PID/root into it is refused",
+          "[kernel][rootfs]") {
   REQUIRE_BPF_LSM();
   Overlay overlay;
   if (!overlay.error().empty()) SYVA_SKIP("cannot mount an overlay in this kernel (" + overlay.error() + ")");
@@ -84,7 +86,7 @@ TEST_CASE("superblock_zone: another zone's overlay rootfs is EPERM; /proc/PID/ro
   // read access to the process, which ptrace_access_check already denies
   // across zones; proc reports it as EACCES.
   Target contained(&beta, [&] {
-    if (chroot(overlay.merged().c_str()) != 0) _exit(90);
+    if (chroot(overlay.merged().c_str()) != 0) _exit(SYVA_TEST_EXIT_TARGET_SETUP);
   });
   const std::string via_proc = fmt::format("/proc/{}/root/passwd", contained.pid());
   const auto ptrace_before = counters(SYVA_HOOK_PTRACE);
@@ -92,12 +94,12 @@ TEST_CASE("superblock_zone: another zone's overlay rootfs is EPERM; /proc/PID/ro
   CHECK(counters(SYVA_HOOK_PTRACE).deny - ptrace_before.deny == 1);
   CHECK(counters(SYVA_HOOK_FILE_OPEN).deny - before.deny == 1);
 
-  CHECK(run_in(&beta, [&] { return open_file(file); }).err == 0);      // (2) its own rootfs
+  CHECK(run_in(&beta, [&] { return open_file(file); }).err == 0);  // (2) its own rootfs
   CHECK(run_in(&beta, [&] { return open_file(via_proc); }).err == 0);
-  CHECK(run_in(nullptr, [&] { return open_file(file); }).err == 0);    // (4) the host
+  CHECK(run_in(nullptr, [&] { return open_file(file); }).err == 0);                      // (4) the host
   CHECK(run_in(&alpha, [&] { return open_file(scratch_file("host-file")); }).err == 0);  // not the overlay
   apply_policy(true);
-  CHECK(run_in(&alpha, [&] { return open_file(file); }).err == 0);      // (3) allowed pair
+  CHECK(run_in(&alpha, [&] { return open_file(file); }).err == 0);  // (3) allowed pair
   CHECK(run_in(&alpha, [&] { return open_file(via_proc); }).err == 0);
   CHECK(counters(SYVA_HOOK_FILE_OPEN).deny - before.deny == 1);
   drain_events();

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The startup self-test on the real kernel: it passes when the kernel's view
 // matches user space's, and a forced mismatch makes it fail.
 #include <stdlib.h>

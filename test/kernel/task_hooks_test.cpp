@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ptrace_access_check and task_kill against the real kernel.
 #include <signal.h>
 #include <sys/ptrace.h>
@@ -44,7 +45,7 @@ TEST_CASE("ptrace_access_check: attaching to another zone's process is EPERM", "
   CHECK(run_in(&alpha, [&] { return attach(alpha_task.pid()); }).err == 0);  // (2) same zone, other cgroup
   CHECK(run_in(nullptr, [&] { return attach(beta_task.pid()); }).err == 0);  // (4)
   apply_policy(true);
-  CHECK(run_in(&alpha, [&] { return attach(beta_task.pid()); }).err == 0);   // (3)
+  CHECK(run_in(&alpha, [&] { return attach(beta_task.pid()); }).err == 0);  // (3)
   CHECK(counters(SYVA_HOOK_PTRACE).deny - before.deny == 1);
 }
 
@@ -78,6 +79,6 @@ TEST_CASE("task_kill: signalling another zone's or the host's process is EPERM",
   CHECK(run_in(&alpha, [&] { return signal_cont(alpha_task.pid()); }).err == 0);  // (2)
   CHECK(run_in(nullptr, [&] { return signal_cont(beta_task.pid()); }).err == 0);  // (4)
   apply_policy(true);
-  CHECK(run_in(&alpha, [&] { return signal_cont(beta_task.pid()); }).err == 0);   // (3)
+  CHECK(run_in(&alpha, [&] { return signal_cont(beta_task.pid()); }).err == 0);  // (3)
   CHECK(counters(SYVA_HOOK_TASK_KILL).deny - before.deny == 2);
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // unix_stream_connect and unix_may_send against the real kernel. A socket's
 // zone is the zone of the cgroup it was created in.
 #include <sys/socket.h>
@@ -9,6 +10,7 @@
 #include <cstring>
 
 #include "kernel/zone_fixture.h"
+#include "support/exit_codes.h"
 
 using namespace syva;
 using namespace syva::ktest;
@@ -28,8 +30,8 @@ std::function<void()> serve(const std::string& path, int type) {
     unlink(path.c_str());
     int s = socket(AF_UNIX, type, 0);
     auto a = address(path);
-    if (s < 0 || bind(s, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) _exit(3);
-    if (type == SOCK_STREAM && listen(s, 16) != 0) _exit(4);
+    if (s < 0 || bind(s, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) _exit(SYVA_TEST_EXIT_TARGET_SETUP);
+    if (type == SOCK_STREAM && listen(s, 16) != 0) _exit(SYVA_TEST_EXIT_TARGET_SETUP);
   };
 }
 
@@ -74,10 +76,10 @@ TEST_CASE("unix_stream_connect: connecting to another zone's socket is EPERM", "
   CHECK(e.target_cgroup == beta.id());
 
   CHECK(run_in(&alpha, [&] { return stream_connect(host_sock); }).err == EPERM);  // the host is no zone
-  CHECK(run_in(&alpha, [&] { return stream_connect(alpha_sock); }).err == 0);    // (2)
-  CHECK(run_in(nullptr, [&] { return stream_connect(beta_sock); }).err == 0);    // (4)
+  CHECK(run_in(&alpha, [&] { return stream_connect(alpha_sock); }).err == 0);     // (2)
+  CHECK(run_in(nullptr, [&] { return stream_connect(beta_sock); }).err == 0);     // (4)
   apply_policy(true);
-  CHECK(run_in(&alpha, [&] { return stream_connect(beta_sock); }).err == 0);     // (3)
+  CHECK(run_in(&alpha, [&] { return stream_connect(beta_sock); }).err == 0);  // (3)
   CHECK(counters(SYVA_HOOK_UNIX_CONNECT).deny - before.deny == 2);
 }
 
@@ -104,6 +106,6 @@ TEST_CASE("unix_may_send: a datagram to another zone's socket is EPERM", "[kerne
   CHECK(run_in(&alpha, [&] { return dgram_send(alpha_sock); }).err == 0);  // (2)
   CHECK(run_in(nullptr, [&] { return dgram_send(beta_sock); }).err == 0);  // (4)
   apply_policy(true);
-  CHECK(run_in(&alpha, [&] { return dgram_send(beta_sock); }).err == 0);   // (3)
+  CHECK(run_in(&alpha, [&] { return dgram_send(beta_sock); }).err == 0);  // (3)
   CHECK(counters(SYVA_HOOK_UNIX_SEND).deny - before.deny == 1);
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "kernel/zone_fixture.h"
 
 #include <fcntl.h>
@@ -16,6 +17,7 @@
 
 #include "enforcer/kernel_ids.h"
 #include "events/event_reader.h"
+#include "support/exit_codes.h"
 
 namespace syva::ktest {
 
@@ -119,7 +121,7 @@ void join(const Cgroup* cgroup) {
   if (!cgroup) return;
   const std::string procs = cgroup->path() + "/cgroup.procs";
   int fd = open(procs.c_str(), O_WRONLY);
-  if (fd < 0 || write(fd, "0", 1) != 1) _exit(200);
+  if (fd < 0 || write(fd, "0", 1) != 1) _exit(SYVA_TEST_EXIT_JOIN_CGROUP);
   close(fd);
 }
 
@@ -174,7 +176,7 @@ Outcome run_in(const Cgroup* cgroup, const std::function<int()>& action) {
   int status = 0;
   waitpid(child, &status, 0);
   REQUIRE(WIFEXITED(status));
-  REQUIRE(WEXITSTATUS(status) != 200);  // could not join the cgroup
+  REQUIRE(WEXITSTATUS(status) != SYVA_TEST_EXIT_JOIN_CGROUP);
   return {WEXITSTATUS(status), child};
 }
 

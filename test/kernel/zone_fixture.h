@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Real zones for kernel tests: real cgroups under cgroup2, real processes
 // moved into them, and Syva's programs attached for real. Only cgroups this
 // test creates are ever written to zone_membership, so nothing else on the
@@ -48,8 +49,7 @@ class Cgroup {
 void apply_policy(bool alpha_beta_allowed, const std::vector<std::pair<std::string, uint32_t>>& owned_files = {});
 // Zones alpha and beta with these rules of their own (flags, capabilities,
 // denied operations); SYVA_ZONE_F_DEFINED is added. No pairs, no files.
-void apply_zone_rules(syva_zone_policy alpha, syva_zone_policy beta = {},
-                      const std::vector<EgressEntry>& egress = {},
+void apply_zone_rules(syva_zone_policy alpha, syva_zone_policy beta = {}, const std::vector<EgressEntry>& egress = {},
                       const std::vector<std::pair<uint32_t, syva_writable_paths>>& writable = {});
 
 // open(path, O_RDONLY) and close: 0, or the errno the kernel answered.
@@ -73,11 +73,13 @@ struct Outcome {
 };
 
 // Forks; the child joins `cgroup` (stays where it is when null), runs
-// `action`, and exits with its result.
+// `action`, and exits with its result: 0 or an errno, or one of the codes
+// in support/exit_codes.h.
 Outcome run_in(const Cgroup* cgroup, const std::function<int()>& action);
 
 // A long-lived process in `cgroup` (null: unzoned) for task and socket
-// targets; `setup` runs in it after it joined, before it reports ready.
+// targets; `setup` runs in it after it joined, before it reports ready (a
+// setup that fails exits with SYVA_TEST_EXIT_TARGET_SETUP instead).
 class Target {
  public:
   Target(const Cgroup* cgroup, const std::function<void()>& setup = {});
@@ -99,8 +101,8 @@ syva_event only_event(const std::vector<syva_event>& events, syva_hook hook, pid
 }  // namespace syva::ktest
 
 // Every kernel test starts here: where BPF-LSM cannot load, skip loudly.
-#define REQUIRE_BPF_LSM()                                                        \
-  do {                                                                           \
-    if (auto why = ::syva::ktest::bpf_lsm_unavailable(); !why.empty())          \
-      SYVA_SKIP("BPF-LSM programs cannot load on this kernel: " + why);          \
+#define REQUIRE_BPF_LSM()                                               \
+  do {                                                                  \
+    if (auto why = ::syva::ktest::bpf_lsm_unavailable(); !why.empty())  \
+      SYVA_SKIP("BPF-LSM programs cannot load on this kernel: " + why); \
   } while (0)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A zone's own rules against the real kernel: [capabilities] allowed,
 // [syscalls] deny, cgroup escape, and audit mode.
 #include <fcntl.h>
@@ -20,7 +21,9 @@
 #include <string>
 #include <vector>
 
+#include "kernel/agent_process.h"
 #include "kernel/zone_fixture.h"
+#include "support/exit_codes.h"
 
 using namespace syva;
 using namespace syva::ktest;
@@ -39,12 +42,12 @@ int set_own_hostname() {
 // errno its action got: [capabilities] hold once the zone's workload has
 // exec'd, as a container's command has.
 int exec_probe(std::vector<std::string> args) {
-  static const std::string probe = fs::read_symlink("/proc/self/exe").parent_path() / "syva-zone-probe";
+  static const std::string probe = zone_probe_binary();
   std::vector<char*> argv{const_cast<char*>(probe.c_str())};
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   execv(probe.c_str(), argv.data());
-  return 127;
+  return SYVA_TEST_EXIT_EXEC_FAILED;
 }
 
 int mount_tmpfs(const std::string& dir) {
@@ -99,8 +102,8 @@ TEST_CASE("capable: a capability outside the zone's list is EPERM; listed, unlis
   CHECK(counters(SYVA_HOOK_CAPABLE).deny - before.deny == 2);
 
   CHECK(run_in(&alpha, [&] { return exec_probe({"chown", file}); }).err == 0);  // CAP_CHOWN is listed
-  CHECK(run_in(&beta, [] { return exec_probe({"sethostname"}); }).err == 0);     // no list: not restricted
-  CHECK(run_in(nullptr, [] { return exec_probe({"sethostname"}); }).err == 0);   // unzoned
+  CHECK(run_in(&beta, [] { return exec_probe({"sethostname"}); }).err == 0);    // no list: not restricted
+  CHECK(run_in(nullptr, [] { return exec_probe({"sethostname"}); }).err == 0);  // unzoned
   // The runtime's own setup in the container's cgroup, before it execs the
   // command (runc's init on start and exec), is not the workload.
   CHECK(run_in(&alpha, set_own_hostname).err == 0);
@@ -206,7 +209,7 @@ TEST_CASE("cgroup escape: a zoned process cannot move itself or others out, by a
   Cgroup alpha("escape-alpha", kAlpha);
   Cgroup outside("escape-outside", SYVA_ZONE_NONE);
   const std::string procs = outside.path() + "/cgroup.procs";
-  const auto before = counters(SYVA_HOOK_CGROUP_MOVE);
+  const auto before = counters(SYVA_HOOK_CGROUP_ESCAPE);
   drain_events();
 
   // Opening the destination's cgroup.procs (or cgroup.threads) for writing.
@@ -217,7 +220,7 @@ TEST_CASE("cgroup escape: a zoned process cannot move itself or others out, by a
     return 0;
   });
   CHECK(denied.err == EPERM);
-  CHECK(only_event(drain_events(), SYVA_HOOK_CGROUP_MOVE, denied.pid).caller_zone == kAlpha);
+  CHECK(only_event(drain_events(), SYVA_HOOK_CGROUP_ESCAPE, denied.pid).caller_zone == kAlpha);
   CHECK(run_in(&alpha, [&] {
           int fd = open((outside.path() + "/cgroup.threads").c_str(), O_WRONLY);
           if (fd < 0) return errno;
@@ -235,7 +238,7 @@ TEST_CASE("cgroup escape: a zoned process cannot move itself or others out, by a
   close(passed);
   CHECK(run_in(&alpha, [&] {
           const int fd = receive_descriptor(pair[1]);
-          return fd == kRefusedDescriptor ? EPERM : fd >= 0 ? 0 : 125;
+          return fd == kRefusedDescriptor ? EPERM : fd >= 0 ? 0 : SYVA_TEST_EXIT_NO_VERDICT;
         }).err == EPERM);
   close(pair[0]);
   close(pair[1]);
@@ -255,7 +258,7 @@ TEST_CASE("cgroup escape: a zoned process cannot move itself or others out, by a
     return 0;
   };
   CHECK(run_in(&alpha, clone_into).err == EPERM);
-  CHECK(counters(SYVA_HOOK_CGROUP_MOVE).deny - before.deny == 4);
+  CHECK(counters(SYVA_HOOK_CGROUP_ESCAPE).deny - before.deny == 4);
 
   // Outside any zone all of it works.
   CHECK(run_in(nullptr, clone_into).err == 0);
@@ -278,23 +281,23 @@ TEST_CASE("writable_paths: the zone's workload writes only at or below its paths
   Cgroup beta("writable-beta", kBeta);
   const auto outside = scratch_file("not-writable");
   const auto look_alike = kScratch + "/writable-not";  // a prefix of the name, not of the path
-  const auto before = counters(SYVA_HOOK_FILE_WRITE);
+  const auto before = counters(SYVA_HOOK_WRITABLE_PATHS);
   drain_events();
 
   CHECK(run_in(&alpha, [&] { return exec_probe({"write", writable + "/sub/new"}); }).err == 0);
   CHECK(run_in(&alpha, [&] { return exec_probe({"write", writable}); }).err == EISDIR);  // the path itself
   auto denied = run_in(&alpha, [&] { return exec_probe({"write", outside}); });
   CHECK(denied.err == EPERM);
-  CHECK(counters(SYVA_HOOK_FILE_WRITE).deny - before.deny == 1);
-  auto e = only_event(drain_events(), SYVA_HOOK_FILE_WRITE, denied.pid);
+  CHECK(counters(SYVA_HOOK_WRITABLE_PATHS).deny - before.deny == 1);
+  auto e = only_event(drain_events(), SYVA_HOOK_WRITABLE_PATHS, denied.pid);
   CHECK(e.caller_zone == kAlpha);
   CHECK(run_in(&alpha, [&] { return exec_probe({"write", look_alike}); }).err == EPERM);
-  CHECK(run_in(&alpha, [&] { return exec_probe({"open", outside}); }).err == 0);      // reading is not judged
-  CHECK(run_in(&alpha, [&] { return exec_probe({"write", "/dev/null"}); }).err == 0);  // not a regular file
+  CHECK(run_in(&alpha, [&] { return exec_probe({"open", outside}); }).err == 0);             // reading is not judged
+  CHECK(run_in(&alpha, [&] { return exec_probe({"write", "/dev/null"}); }).err == 0);        // not a regular file
   CHECK(run_in(&alpha, [&] { return exec_probe({"write", "/proc/self/comm"}); }).err == 0);  // kernel interface
-  CHECK(run_in(&beta, [&] { return exec_probe({"write", outside}); }).err == 0);       // no writable_paths
-  CHECK(run_in(nullptr, [&] { return exec_probe({"write", outside}); }).err == 0);     // unzoned
-  CHECK(counters(SYVA_HOOK_FILE_WRITE).deny - before.deny == 2);
+  CHECK(run_in(&beta, [&] { return exec_probe({"write", outside}); }).err == 0);             // no writable_paths
+  CHECK(run_in(nullptr, [&] { return exec_probe({"write", outside}); }).err == 0);           // unzoned
+  CHECK(counters(SYVA_HOOK_WRITABLE_PATHS).deny - before.deny == 2);
   drain_events();
   fs::remove_all(writable);
   fs::remove(look_alike);

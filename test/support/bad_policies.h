@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Invalid policy files, each with the one problem the loader must report
 // (file, line and field). The unit tests load each; the kernel tests feed
 // each to a running agent, which must refuse it and keep what it enforces.

@@ -1,7 +1,8 @@
-// One cross-zone action, run inside a test container: the exit code is 0 on
-// success or the errno the kernel answered, so the test reads the kernel's
-// decision straight from `ctr task exec`. Static: the test image is only
-// busybox.
+// SPDX-License-Identifier: Apache-2.0
+// One action, run inside a test container: the exit code is 0 on success or
+// the errno the kernel answered, so the test reads the kernel's decision
+// straight from `ctr task exec` (test/support/exit_codes.h has the other
+// codes). Static: the test image is only busybox.
 //   zone-probe open PATH | kill PID | ptrace PID | connect SOCKET | listen SOCKET
 //              | write PATH | sethostname | chown PATH | fork ACTION [ARG]
 #include <errno.h>
@@ -15,6 +16,8 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "support/exit_codes.h"
 
 static int unix_socket(const char* path, struct sockaddr_un* addr) {
   memset(addr, 0, sizeof(*addr));
@@ -44,7 +47,7 @@ static int in_child(const char* what, const char* arg) {
   if (pid == 0) _exit(act(what, arg));
   int status = 0;
   if (waitpid(pid, &status, 0) < 0) return errno;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 126;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : SYVA_TEST_EXIT_CHILD_KILLED;
 }
 
 static int act(const char* what, const char* arg) {
@@ -86,7 +89,7 @@ static int act(const char* what, const char* arg) {
     return chown(arg, 0, 0) == 0 ? 0 : errno;
   }
   fprintf(stderr, "unknown action %s\n", what);
-  return 125;
+  return SYVA_TEST_EXIT_USAGE;
 }
 
 int main(int argc, char** argv) {
@@ -95,8 +98,8 @@ int main(int argc, char** argv) {
             "usage: %s open PATH | kill PID | ptrace PID | connect SOCKET | listen SOCKET | sethostname | "
             "chown PATH | fork ACTION [ARG]\n",
             argv[0]);
-    return 125;
+    return SYVA_TEST_EXIT_USAGE;
   }
-  if (strcmp(argv[1], "fork") == 0) return argc > 2 ? in_child(argv[2], argc > 3 ? argv[3] : "") : 125;
+  if (strcmp(argv[1], "fork") == 0) return argc > 2 ? in_child(argv[2], argc > 3 ? argv[3] : "") : SYVA_TEST_EXIT_USAGE;
   return act(argv[1], argc > 2 ? argv[2] : "");
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The agent's log sink, writing to a pipe in place of stdout: lines inside a
 // LogBatch wait for its end; other lines go at once, after those held.
 #include <fcntl.h>

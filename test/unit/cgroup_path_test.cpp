@@ -1,13 +1,12 @@
+// SPDX-License-Identifier: Apache-2.0
 // /proc/PID/cgroup as it reads on the hosts Syva runs on: pure v2, hybrid
 // (v1 controllers plus cgroup2 at /sys/fs/cgroup/unified), and Kubernetes
 // nodes with the cgroupfs and the systemd drivers.
 #include <catch2/catch.hpp>
 #include <unistd.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "enforcer/kernel_ids.h"
+#include "support/files.h"
 #include "watcher/cgroup_path.h"
 
 using namespace syva;
@@ -20,26 +19,22 @@ TEST_CASE("pure cgroup v2: the only line is the path", "[cgroup]") {
 
 TEST_CASE("hybrid: the 0:: line among the v1 controllers", "[cgroup]") {
   // Recorded inside a `ctr run` container on this machine kind.
-  const char* text =
-      "9:name=systemd:/default/c1\n8:pids:/default/c1\n7:blkio:/default/c1\n6:freezer:/default/c1\n"
-      "5:devices:/default/c1\n4:memory:/default/c1\n3:cpuset:/default/c1\n2:cpuacct:/default/c1\n"
-      "1:cpu:/default/c1\n0::/default/c1\n";
+  const char* text = "9:name=systemd:/default/c1\n8:pids:/default/c1\n7:blkio:/default/c1\n6:freezer:/default/c1\n"
+                     "5:devices:/default/c1\n4:memory:/default/c1\n3:cpuset:/default/c1\n2:cpuacct:/default/c1\n"
+                     "1:cpu:/default/c1\n0::/default/c1\n";
   CHECK(*cgroup2_path(text) == "/default/c1");
   // v1 paths may differ from the v2 one: only the 0:: line counts.
   CHECK(*cgroup2_path("4:memory:/elsewhere\n0::/mine\n1:cpu:/other\n") == "/mine");
 }
 
 TEST_CASE("Kubernetes paths, systemd and cgroupfs drivers", "[cgroup]") {
-  const char* systemd =
-      "0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod6c1f2d3e_4a5b.slice/"
-      "cri-containerd-9e8d7c6b5a.scope\n";
-  CHECK(*cgroup2_path(systemd) ==
-        "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod6c1f2d3e_4a5b.slice/"
-        "cri-containerd-9e8d7c6b5a.scope");
-  const char* cgroupfs_hybrid =
-      "12:memory:/kubepods/besteffort/pod6c1f2d3e-4a5b/9e8d7c6b5a\n"
-      "1:name=systemd:/kubepods/besteffort/pod6c1f2d3e-4a5b/9e8d7c6b5a\n"
-      "0::/kubepods/besteffort/pod6c1f2d3e-4a5b/9e8d7c6b5a\n";
+  const char* systemd = "0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod6c1f2d3e_4a5b.slice/"
+                        "cri-containerd-9e8d7c6b5a.scope\n";
+  CHECK(*cgroup2_path(systemd) == "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod6c1f2d3e_4a5b.slice/"
+                                  "cri-containerd-9e8d7c6b5a.scope");
+  const char* cgroupfs_hybrid = "12:memory:/kubepods/besteffort/pod6c1f2d3e-4a5b/9e8d7c6b5a\n"
+                                "1:name=systemd:/kubepods/besteffort/pod6c1f2d3e-4a5b/9e8d7c6b5a\n"
+                                "0::/kubepods/besteffort/pod6c1f2d3e-4a5b/9e8d7c6b5a\n";
   CHECK(*cgroup2_path(cgroupfs_hybrid) == "/kubepods/besteffort/pod6c1f2d3e-4a5b/9e8d7c6b5a");
 }
 
@@ -59,10 +54,7 @@ TEST_CASE("the directory is the path under the cgroup2 mount", "[cgroup]") {
 TEST_CASE("this process's cgroup id is the inode of its cgroup2 directory", "[cgroup]") {
   const std::string mount = cgroup2_mount();
   const auto mine = cgroup_of_pid(getpid(), mount);
-  std::ifstream in("/proc/self/cgroup");
-  std::stringstream text;
-  text << in.rdbuf();
-  CHECK(mine.path == *cgroup2_path(text.str()));
+  CHECK(mine.path == *cgroup2_path(syva::test::read_file("/proc/self/cgroup")));
   CHECK(mine.id == cgroup_id_of(mine.dir));
   CHECK_THROWS_WITH(cgroup_of_pid(0x3ffffff, mount), Catch::Contains("/proc/67108863/cgroup"));
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include <catch2/catch.hpp>
 #include <sys/stat.h>
 
@@ -65,7 +66,8 @@ TEST_CASE("host paths are tagged by (kernel dev, ino), recursively", "[compile]"
   CHECK(found);
   struct stat passwd;
   REQUIRE(stat("/etc/passwd", &passwd) == 0);
-  for (const auto& [key, zone] : p.inodes) CHECK_FALSE((key.ino == passwd.st_ino && key.dev == kernel_dev(passwd.st_dev)));
+  for (const auto& [key, zone] : p.inodes)
+    CHECK_FALSE((key.ino == passwd.st_ino && key.dev == kernel_dev(passwd.st_dev)));
 }
 
 TEST_CASE("host path tagging refuses conflicts and stops at its limit", "[compile]") {
@@ -76,16 +78,15 @@ TEST_CASE("host path tagging refuses conflicts and stops at its limit", "[compil
   CHECK_THROWS_WITH(compile_policy(load_policy_dir(dir.path()), 5),
                     Catch::Contains("a.toml:2: [filesystem] host_paths: more than 5 inodes"));
   dir.write("b.toml", "\n\n[filesystem]\nhost_paths = [\"" + owned.path() + "/f3\"]\n");
-  CHECK_THROWS_WITH(compile_policy(load_policy_dir(dir.path())),
-                    Catch::Contains("b.toml:4: [filesystem] host_paths: '" + owned.path() +
-                                    "/f3' is also owned by zone 'a'"));
+  CHECK_THROWS_WITH(
+      compile_policy(load_policy_dir(dir.path())),
+      Catch::Contains("b.toml:4: [filesystem] host_paths: '" + owned.path() + "/f3' is also owned by zone 'a'"));
 }
 
 TEST_CASE("a zone's own rules reach zone_policy: audit mode, capabilities, denied syscalls", "[compile]") {
   test::PolicyDir dir;
-  dir.write("a.toml",
-            "[zone]\nmode = \"audit\"\n[capabilities]\nallowed = [\"CAP_CHOWN\", \"CAP_KILL\"]\n"
-            "[syscalls]\ndeny = [\"mount\", \"umount2\", \"finit_module\", \"ptrace\"]\n");
+  dir.write("a.toml", "[zone]\nmode = \"audit\"\n[capabilities]\nallowed = [\"CAP_CHOWN\", \"CAP_KILL\"]\n"
+                      "[syscalls]\ndeny = [\"mount\", \"umount2\", \"finit_module\", \"ptrace\"]\n");
   dir.write("b.toml", "[capabilities]\nallowed = []\n");
   dir.write("c.toml", "[zone]\nmode = \"enforce\"\n");
   auto p = compile_policy(load_policy_dir(dir.path()));
@@ -108,7 +109,8 @@ TEST_CASE("allowed_egress becomes trie entries that carry the ports of every cov
   std::vector<std::string> problems;
   std::string error;
   auto rule = [&](const char* text) { return *parse_egress_rule(text, error); };
-  auto entries = egress_entries(7, {rule("10.0.0.0/8:5432"), rule("10.1.0.0/16:8080"), rule("::/0:443")}, "f", problems);
+  auto entries =
+      egress_entries(7, {rule("10.0.0.0/8:5432"), rule("10.1.0.0/16:8080"), rule("::/0:443")}, "f", problems);
   CHECK(problems.empty());
   REQUIRE(entries.size() == 3);
   auto find = [&](unsigned prefixlen) -> const syva_egress_ports* {
@@ -135,8 +137,8 @@ TEST_CASE("allowed_egress becomes trie entries that carry the ports of every cov
 TEST_CASE("a port-less rule allows every port of its prefix and of the prefixes it covers", "[compile][egress]") {
   std::vector<std::string> problems;
   std::string error;
-  auto entries = egress_entries(1, {*parse_egress_rule("10.0.0.0/8", error), *parse_egress_rule("10.9.0.0/16:1", error)},
-                                "f", problems);
+  auto entries = egress_entries(
+      1, {*parse_egress_rule("10.0.0.0/8", error), *parse_egress_rule("10.9.0.0/16:1", error)}, "f", problems);
   REQUIRE(entries.size() == 2);
   for (const auto& [k, v] : entries) CHECK(v.any == 1);
 }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Envelopes as containerd sends them: the payload Any carries the bare
 // message name as its type URL (containerd's typeurl), not protobuf's
 // "type.googleapis.com/..." form.
@@ -5,25 +6,12 @@
 
 #include "containerd/events/container.pb.h"
 #include "containerd/events/task.pb.h"
+#include "support/containerd_records.h"
 #include "watcher/containerd_events.h"
 
 using namespace syva;
 using containerd::services::events::v1::Envelope;
-
-namespace {
-
-Envelope envelope(const std::string& topic, const google::protobuf::Message& payload, const std::string& type_url) {
-  Envelope e;
-  e.set_namespace_("k8s.io");
-  e.set_topic(topic);
-  e.mutable_timestamp()->set_seconds(1700000000);
-  e.mutable_timestamp()->set_nanos(123456789);
-  e.mutable_event()->set_type_url(type_url);
-  e.mutable_event()->set_value(payload.SerializeAsString());
-  return e;
-}
-
-}  // namespace
+using syva::test::envelope;
 
 TEST_CASE("/tasks/create gives the container, its init pid and the publication time", "[events]") {
   containerd::events::TaskCreate tc;
@@ -52,8 +40,7 @@ TEST_CASE("the init task's delete removes; an exec process's delete does not", "
   CHECK(decode_event(envelope("/tasks/delete", td, "containerd.events.TaskDelete")).kind ==
         WatchEvent::Kind::task_deleted);
   td.set_id("exec-7");
-  CHECK(decode_event(envelope("/tasks/delete", td, "containerd.events.TaskDelete")).kind ==
-        WatchEvent::Kind::ignored);
+  CHECK(decode_event(envelope("/tasks/delete", td, "containerd.events.TaskDelete")).kind == WatchEvent::Kind::ignored);
 }
 
 TEST_CASE("the init process's exit removes; an exec process's exit does not", "[events]") {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The watcher's bookkeeping against a sink that records every write: what
 // reaches the map on add, remove and reconcile.
 #include <catch2/catch.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every validation error names the file, the line and the field.
 #include <catch2/catch.hpp>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A scratch policy directory for unit tests, removed afterwards.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Zone resolution on containerd records shaped like the real ones: ctr and
 // nerdctl labels, OCI spec annotations, and the CRI plugin's sandbox record
 // (containerd 1.6/1.7 write the pod's config as JSON in an extension).
@@ -6,67 +7,17 @@
 #include <map>
 #include <string>
 
+#include "support/containerd_records.h"
 #include "watcher/container_metadata.h"
 #include "watcher/zone_resolver.h"
 
 using namespace syva;
+using syva::test::container;
+using syva::test::cri_container;
+using syva::test::cri_sandbox;
+using syva::test::set_spec;
 
 namespace {
-
-// What `ctr run`/nerdctl store as the spec Any (type URL and JSON value).
-void set_spec(Container& c, const std::string& annotations_json) {
-  auto* spec = c.mutable_spec();
-  spec->set_type_url("types.containerd.io/opencontainers/runtime-spec/1/Spec");
-  spec->set_value(R"({"ociVersion":"1.0.2-dev","process":{"args":["sh"],"cwd":"/"},"root":{"path":"rootfs"},)"
-                  R"("linux":{"cgroupsPath":"/k8s.io/x"},"annotations":)" +
-                  annotations_json + "}");
-}
-
-Container container(const std::string& id) {
-  Container c;
-  c.set_id(id);
-  c.mutable_runtime()->set_name("io.containerd.runc.v2");
-  return c;
-}
-
-// The CRI plugin's sandbox metadata as containerd 1.6.20 marshals it
-// (pkg/cri/store/sandbox/metadata.go: versioned JSON; the CRI
-// PodSandboxConfig with its lower-case, omitempty JSON names).
-std::string sandbox_metadata_json(const std::string& pod_annotations) {
-  return R"({"Version":"v1","Metadata":{"ID":"5f0b1d","Name":"web-0_shop_6c1f2d3e_0",)"
-         R"("Config":{"metadata":{"name":"web-0","uid":"6c1f2d3e","namespace":"shop"},"hostname":"web-0",)"
-         R"("log_directory":"/var/log/pods/shop_web-0_6c1f2d3e","dns_config":{"servers":["10.96.0.10"],)"
-         R"("searches":["shop.svc.cluster.local"],"options":["ndots:5"]},)"
-         R"("labels":{"app":"web","io.kubernetes.pod.name":"web-0","io.kubernetes.pod.namespace":"shop"},)"
-         R"("annotations":)" +
-         pod_annotations +
-         R"(,"linux":{"cgroup_parent":"/kubepods/besteffort/pod6c1f2d3e","security_context":{"namespace_options":{}}}},)"
-         R"("NetNSPath":"/var/run/netns/cni-1b2c","IP":"10.244.0.12","AdditionalIPs":null,"RuntimeHandler":"",)"
-         R"("CNIResult":null,"ProcessLabel":""}})";
-}
-
-Container cri_sandbox(const std::string& id, const std::string& pod_annotations) {
-  Container c = container(id);
-  (*c.mutable_labels())["io.cri-containerd.kind"] = "sandbox";
-  (*c.mutable_labels())["io.kubernetes.pod.name"] = "web-0";
-  (*c.mutable_labels())["io.kubernetes.pod.namespace"] = "shop";
-  set_spec(c, R"({"io.kubernetes.cri.container-type":"sandbox","io.kubernetes.cri.sandbox-id":")" + id +
-                  R"(","io.kubernetes.cri.sandbox-name":"web-0","io.kubernetes.cri.sandbox-namespace":"shop"})");
-  auto& ext = (*c.mutable_extensions())["io.cri-containerd.sandbox.metadata"];
-  ext.set_type_url("github.com/containerd/cri/pkg/store/sandbox/Metadata");
-  ext.set_value(sandbox_metadata_json(pod_annotations));
-  return c;
-}
-
-// An application container of that pod, as the CRI plugin creates it.
-Container cri_container(const std::string& id, const std::string& sandbox_id) {
-  Container c = container(id);
-  (*c.mutable_labels())["io.cri-containerd.kind"] = "container";
-  (*c.mutable_labels())["io.kubernetes.container.name"] = "nginx";
-  set_spec(c, R"({"io.kubernetes.cri.container-type":"container","io.kubernetes.cri.sandbox-id":")" + sandbox_id +
-                  R"(","io.kubernetes.cri.sandbox-name":"web-0","io.kubernetes.cri.sandbox-namespace":"shop"})");
-  return c;
-}
 
 struct Sandboxes {
   std::map<std::string, Container> records;
@@ -180,7 +131,8 @@ TEST_CASE("sandbox metadata of an unknown version or shape is not guessed at", "
   auto& ext = (*s.mutable_extensions())["io.cri-containerd.sandbox.metadata"];
   ext.set_value(R"({"Version":"v2","Metadata":{"Config":{"annotations":{"syva.dev/zone":"frontend"}}}})");
   CHECK_FALSE(sandbox_pod(s));
-  ext.set_value("\x0a\x03" "abc");  // protobuf, not JSON
+  ext.set_value("\x0a\x03"
+                "abc");  // protobuf, not JSON
   CHECK_FALSE(sandbox_pod(s));
   s.mutable_extensions()->erase("io.cri-containerd.sandbox.metadata");
   CHECK_FALSE(sandbox_pod(s));

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Zone ids across policy changes: what stays keeps its id, what is new takes
 // a free one, and nothing in use is ever renumbered.
 #include <catch2/catch.hpp>
@@ -27,8 +28,7 @@ TEST_CASE("new zones fill freed ids first, lowest first", "[zone-ids]") {
   CHECK(assign_zone_ids({"a", "", "c", ""}, {"a", "c", "x", "y", "z"}, {}) == Names{"a", "x", "c", "y", "z"});
 }
 
-TEST_CASE("a zone made for a container without a policy file keeps its id when a policy defines it",
-          "[zone-ids]") {
+TEST_CASE("a zone made for a container without a policy file keeps its id when a policy defines it", "[zone-ids]") {
   CHECK(assign_zone_ids({"database", "frontend", "payments"}, {"database", "frontend", "payments"}, {"payments"}) ==
         Names{"database", "frontend", "payments"});
 }

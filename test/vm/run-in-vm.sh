@@ -1,24 +1,30 @@
 #!/usr/bin/env bash
-# Runs a command inside a QEMU VM booted on Debian's 6.1 cloud kernel with the
-# bpf LSM enabled, and exits with that command's exit code. The host kernel
-# refuses to load BPF-LSM programs, so kernel tests cannot run on it directly.
+# Runs a command inside a QEMU VM booted on a Debian cloud kernel (--kernel;
+# Debian 12's 6.1 by default) with the bpf LSM enabled, and exits with that
+# command's exit code. The host kernel refuses to load BPF-LSM programs, so
+# kernel tests cannot run on it directly.
 # See test/vm/README.md for the contract.
 set -euo pipefail
 
 usage() {
 	cat >&2 <<'EOF'
-usage: run-in-vm.sh --build-dir DIR [--modules "overlay veth ..."] [--mem MB]
-                    [--timeout SEC] [--containerd] -- GUEST_COMMAND [ARGS...]
+usage: run-in-vm.sh --build-dir DIR [--kernel PKG] [--modules "overlay veth ..."]
+                    [--mem MB] [--timeout SEC] [--containerd] -- GUEST_COMMAND [ARGS...]
+  --kernel PKG  a Debian kernel image package: a meta-package such as
+                linux-image-cloud-amd64 (the default, Debian 12's 6.1) or
+                linux-image-6.12-cloud-amd64, or a concrete image such as
+                linux-image-6.12.117+deb12-cloud-amd64
 EOF
 	exit 2
 }
 say() { echo "run-in-vm: $*" >&2; }
 die() { say "error: $*"; exit 125; }
 
-build_dir='' modules='' mem=1024 timeout_s=600 containerd=0
+build_dir='' kernel_req=linux-image-cloud-amd64 modules='' mem=1024 timeout_s=600 containerd=0
 while (($#)); do
 	case $1 in
 	--build-dir) build_dir=${2:?}; shift 2 ;;
+	--kernel) kernel_req=${2:?}; shift 2 ;;
 	--modules) modules=${2?}; shift 2 ;;
 	--mem) mem=${2:?}; shift 2 ;;
 	--timeout) timeout_s=${2:?}; shift 2 ;;
@@ -30,6 +36,7 @@ while (($#)); do
 done
 [[ -n $build_dir && $# -gt 0 ]] || usage
 [[ $mem =~ ^[0-9]+$ && $timeout_s =~ ^[0-9]+$ ]] || die "--mem and --timeout take whole numbers"
+[[ $kernel_req =~ ^linux-image-[A-Za-z0-9.+~-]+$ ]] || { say "--kernel takes a package name linux-image-..., not $kernel_req"; usage; }
 [[ -d $build_dir ]] || die "build dir $build_dir does not exist"
 build_dir=$(cd "$build_dir" && pwd)
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -37,38 +44,65 @@ vm=$build_dir/vm
 mkdir -p "$vm/kernel"
 
 # --- kernel -----------------------------------------------------------------
-# Sets kroot (the unpacked package), kver and vmlinuz.
+# Sets kpkg (the concrete image package), kroot (it, unpacked), kver and
+# vmlinuz. Cache layout under $vm/kernel:
+#   <concrete package>/            the unpacked image package, .unpacked when complete
+#   <meta package> -> <concrete>   a symlink: which image a meta-package meant
+# A package asked for by its concrete name is its own directory.
 fetch_kernel() {
-	local cache=$vm/kernel pkg
+	local cache=$vm/kernel want=$kernel_req
 	# A cached kernel wins without asking apt: runs stay reproducible and work
-	# offline. Delete the cache to move to a newer kernel.
-	pkg=$(find "$cache" -mindepth 2 -maxdepth 2 -name .unpacked -printf '%h\n' |
-		xargs -r -n1 basename | sort -V | tail -n 1)
-	if [[ -n $pkg ]]; then
-		say "kernel: $pkg (cached; rm -rf $cache to refresh)"
+	# offline. Deleting $cache/$want moves that package to its newest image.
+	if [[ -e $cache/$want/.unpacked ]]; then
+		if [[ -L $cache/$want ]]; then
+			kpkg=$(readlink "$cache/$want")
+			say "kernel: $want -> $kpkg (cached; rm $cache/$want to refresh)"
+		else
+			kpkg=$want
+			say "kernel: $kpkg (cached)"
+		fi
 	else
-		kernel_pkg() {
-			apt-cache depends linux-image-cloud-amd64 2>/dev/null |
-				awk '$1 == "Depends:" && $2 ~ /^linux-image-/ { print $2; exit }'
+		# A meta-package (linux-image-cloud-amd64, linux-image-6.12-cloud-amd64)
+		# depends on one concrete image; a concrete image depends on no
+		# linux-image-* and is used as it is.
+		resolve() {
+			local dep
+			apt-cache show "$want" >/dev/null 2>&1 || return 1
+			dep=$(apt-cache depends "$want" 2>/dev/null |
+				awk '$1 == "Depends:" && $2 ~ /^linux-image-/ { print $2; exit }')
+			echo "${dep:-$want}"
 		}
-		pkg=$(kernel_pkg || true)
-		if [[ -z $pkg ]]; then
-			say "apt does not know linux-image-cloud-amd64; running apt-get update"
+		kpkg=$(resolve || true)
+		if [[ -z $kpkg ]]; then
+			say "apt does not know $want; running apt-get update"
 			local sudo=''; ((EUID == 0)) || sudo=sudo
 			$sudo apt-get update -qq
-			pkg=$(kernel_pkg || true)
-			[[ -n $pkg ]] || die "apt-cache still does not know linux-image-cloud-amd64"
+			kpkg=$(resolve || true)
+			[[ -n $kpkg ]] || die "apt-cache still does not know $want (apt-cache search linux-image- lists what it knows)"
 		fi
-		say "kernel: $pkg (downloading into $cache)"
-		rm -rf "${cache:?}/$pkg" "$cache"/*.deb
-		# As root apt wants to drop to user _apt, which cannot write here.
-		local sandbox=(); ((EUID != 0)) || sandbox=(-o APT::Sandbox::User=root)
-		(cd "$cache" && apt-get -q "${sandbox[@]}" download "$pkg") || die "apt-get download $pkg failed"
-		dpkg -x "$cache/$pkg"_*.deb "$cache/$pkg"
-		rm -f "$cache"/*.deb
-		touch "$cache/$pkg/.unpacked"
+		[[ $kpkg =~ ^linux-image-[A-Za-z0-9.+~-]+$ ]] || die "$want resolves to an unexpected package name: $kpkg"
+		if [[ -e $cache/$kpkg/.unpacked ]]; then
+			say "kernel: $want -> $kpkg (already cached)"
+		else
+			say "kernel: $want -> $kpkg (downloading into $cache)"
+			local dl=$cache/.download
+			rm -rf "${cache:?}/$kpkg" "$dl"
+			mkdir -p "$dl"
+			# As root apt wants to drop to user _apt, which cannot write here.
+			local sandbox=(); ((EUID != 0)) || sandbox=(-o APT::Sandbox::User=root)
+			(cd "$dl" && apt-get -q "${sandbox[@]}" download "$kpkg") || die "apt-get download $kpkg failed"
+			dpkg -x "$dl/$kpkg"_*.deb "$cache/$kpkg"
+			rm -rf "$dl"
+			compgen -G "$cache/$kpkg/boot/vmlinuz-*" >/dev/null ||
+				die "$kpkg has no boot/vmlinuz-*: not a kernel image package"
+			touch "$cache/$kpkg/.unpacked"
+		fi
+		if [[ $kpkg != "$want" ]]; then
+			rm -rf "${cache:?}/$want"
+			ln -s "$kpkg" "$cache/$want"
+		fi
 	fi
-	kroot=$cache/$pkg
+	kroot=$cache/$kpkg
 	local images=("$kroot"/boot/vmlinuz-*)
 	vmlinuz=${images[0]}
 	[[ -f $vmlinuz ]] || die "no vmlinuz in $kroot/boot"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # In the VM: Syva's benchmarks that need BPF-LSM (scripts/bench.sh boots the
 # VM with this and writes bench/REPORT.md from what comes back). Every result
 # file goes to the host through emit-file.sh. Usage: bench.sh [quick]

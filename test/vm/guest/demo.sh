@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # In the VM: the agent on the shipped policies/, a real containerd and runc,
 # containers put in zones by their labels, and a container in zone frontend
 # denied every way into a database container; then `syva status`.

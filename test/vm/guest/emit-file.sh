@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Usage: emit-file.sh NAME PATH
 # Prints PATH on the console framed so that run-in-vm.sh saves it on the host
 # as $BUILD_DIR/vm/out/NAME. Text only: the serial line turns \n into \r\n and

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # /init of the test VM (PID 1, busybox sh). Built into the initramfs by
 # test/vm/run-in-vm.sh. It must never exit: PID 1 exiting panics the kernel.
 # No `set -e`: a failed mount should be reported, not kill the VM silently.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # In the VM: every kernel test, then the skip log back to the host.
 mkdir -p /tmp/syva-ktest
 export SYVA_SKIP_LOG=/tmp/kernel-skips.txt

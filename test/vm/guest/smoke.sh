@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Checks that the VM is fit for BPF-LSM tests: the bpf LSM is active and the
 # kernel exposes BTF (CO-RE needs it). Exits 0 if both hold, 1 otherwise.
 lsm=$(cat /sys/kernel/security/lsm 2>/dev/null)

@@ -1,5 +1,7 @@
-#include "cli/run_agent.h"
+// SPDX-License-Identifier: Apache-2.0
+#include "daemon/run_agent.h"
 
+#include <bpf/libbpf.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/signalfd.h>
@@ -18,13 +20,14 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "daemon/policy_dir_watch.h"
 #include "enforcer/enforcer.h"
 #include "enforcer/selftest.h"
 #include "events/event_format.h"
-#include "cli/policy_dir_watch.h"
 #include "events/event_reader.h"
 #include "policy/compiled_policy.h"
 #include "policy/policy_loader.h"
+#include "syva.skel.h"
 #include "watcher/containerd_watcher.h"
 #include "watcher/enforcer_sink.h"
 
@@ -91,7 +94,8 @@ void record_containerd(Enforcer& enforcer, bool connected) {
 }  // namespace
 
 int run_agent(const AgentOptions& options) {
-  // Signals are taken by sigwait below; block them before any thread starts.
+  // Signals are read from a signalfd below; block them before any thread
+  // starts, so that no thread has them delivered instead.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
@@ -143,7 +147,7 @@ int run_agent(const AgentOptions& options) {
   }
 
   ZoneNames names;
-  EventReader events(enforcer->map_fd("events"), [&](const syva_event& e) {
+  EventReader events(bpf_map__fd(enforcer->skeleton()->maps.events), [&](const syva_event& e) {
     spdlog::warn("{}", format_deny(e, [&](uint32_t id) { return names.get(id, *enforcer); }));
   });
   events.start();
@@ -151,8 +155,7 @@ int run_agent(const AgentOptions& options) {
   EnforcerSink membership(*enforcer);
   ContainerdWatcher watcher(WatcherOptions{options.containerd_sock}, membership);
   watcher.start();
-  spdlog::info("enforcing: {} hooks attached, maps pinned at {}", Enforcer::enforcing_programs().size(),
-               options.pin_path);
+  spdlog::info("enforcing: {} hooks attached, maps pinned at {}", enforcer->attached_programs(), options.pin_path);
 
   std::unique_ptr<PolicyDirWatch> dir_watch;
   try {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Tells the agent when its policy directory may have changed: files written,
 // added, removed or renamed in it, including Kubernetes' ConfigMap update
 // (a new timestamped directory, then an atomic rename of the `..data`

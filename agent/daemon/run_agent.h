@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The agent's life: policy, kernel, self-test, enforce, log, stop.
 #pragma once
 
@@ -16,10 +17,10 @@ struct AgentOptions {
 // Exit codes, also documented in `syva --help`.
 enum AgentExit : int {
   kExitOk = 0,
-  kExitFailure = 1,        // runtime error (pins, maps)
-  kExitBadPolicy = 2,      // the policy directory is invalid: nothing was enforced
-  kExitNoBpfLsm = 3,       // this kernel cannot run BPF-LSM programs
-  kExitSelftestFailed = 4, // the kernel's view disagreed with user space: refused
+  kExitFailure = 1,         // runtime error (pins, maps)
+  kExitBadPolicy = 2,       // the policy directory is invalid: nothing was enforced
+  kExitNoBpfLsm = 3,        // this kernel cannot run BPF-LSM programs
+  kExitSelftestFailed = 4,  // the kernel's view disagreed with user space: refused
 };
 
 int run_agent(const AgentOptions& options);

@@ -1,4 +1,5 @@
-#include "cli/policy_dir_watch.h"
+// SPDX-License-Identifier: Apache-2.0
+#include "daemon/policy_dir_watch.h"
 
 #include <sys/inotify.h>
 #include <unistd.h>

@@ -1,4 +1,5 @@
-#include "host/private_containerd.h"
+// SPDX-License-Identifier: Apache-2.0
+#include "support/private_containerd.h"
 
 #include <bpf/bpf.h>
 #include <elf.h>
@@ -13,9 +14,7 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <chrono>
-#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -26,6 +25,8 @@
 #include <fmt/format.h>
 
 #include "enforcer/kernel_ids.h"
+#include "support/files.h"
+#include "support/shell.h"
 
 extern char** environ;
 
@@ -70,30 +71,12 @@ bool answers(const std::string& socket) {
   return ok;
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 std::string trim(std::string s) {
   while (!s.empty() && isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
   return s;
 }
 
 }  // namespace
-
-CommandResult shell(const std::string& command) {
-  CommandResult r;
-  FILE* p = popen((command + " 2>&1").c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf;
-  while (size_t n = fread(buf.data(), 1, buf.size(), p)) r.output.append(buf.data(), n);
-  int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
 
 std::string PrivateContainerd::unavailable() {
   if (geteuid() != 0) return "containerd tests need root (containers, cgroups, BPF pins)";
@@ -244,7 +227,9 @@ std::map<std::string, PrivateContainerd::Task> PrivateContainerd::tasks(const st
   return out;
 }
 
-std::vector<std::string> PrivateContainerd::containers(const std::string& ns) { return ctr_lines(ns, "containers list -q"); }
+std::vector<std::string> PrivateContainerd::containers(const std::string& ns) {
+  return ctr_lines(ns, "containers list -q");
+}
 
 std::string PrivateContainerd::cgroup_dir(const std::string& ns, const std::string& id) const {
   return fmt::format("{}/{}/{}", cgroup2_, ns, id);
@@ -263,7 +248,8 @@ void PrivateContainerd::clean_up() noexcept {
       auto tasks = shell(fmt::format("ctr --address {} -n {} tasks list -q", socket_, ns));
       std::istringstream t(tasks.output);
       for (std::string id; std::getline(t, id);)
-        if (!trim(id).empty()) shell(fmt::format("ctr --address {} -n {} tasks delete --force {}", socket_, ns, trim(id)));
+        if (!trim(id).empty())
+          shell(fmt::format("ctr --address {} -n {} tasks delete --force {}", socket_, ns, trim(id)));
       auto containers = shell(fmt::format("ctr --address {} -n {} containers list -q", socket_, ns));
       std::istringstream c(containers.output);
       for (std::string id; std::getline(c, id);)

@@ -1,16 +1,17 @@
-#include "proc_info.h"
+// SPDX-License-Identifier: Apache-2.0
+#include "support/proc_info.h"
 
 #include <unistd.h>
 
 #include <fstream>
 #include <sstream>
-#include <string>
 
-namespace syva::bench {
+#include "support/files.h"
+
+namespace syva::test {
 
 double cpu_seconds(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string all = read_file("/proc/" + std::to_string(pid) + "/stat");
   // comm may hold spaces; fields are counted after its closing parenthesis.
   const size_t close = all.rfind(')');
   if (close == std::string::npos) return -1;
@@ -40,4 +41,4 @@ long status_kib(pid_t pid, const std::string& field) {
   return -1;
 }
 
-}  // namespace syva::bench
+}  // namespace syva::test

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A real containerd for tests, on its own socket, root, state and config
 // (never the system's /run/containerd), with runc. Everything it made is
 // removed when it goes, even after a failed test: tasks, containers,
@@ -14,14 +15,6 @@
 #include <vector>
 
 namespace syva::test {
-
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
-
-// Runs `command` with /bin/sh; never throws.
-CommandResult shell(const std::string& command);
 
 class PrivateContainerd {
  public:

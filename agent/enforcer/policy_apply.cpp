@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: Apache-2.0
+// Enforcer::apply_policy moves the maps to a new policy while the programs
+// enforce. The programs read one entry at a time and user space cannot write
+// the maps in one transaction, so the order of the writes is the contract:
+//
+//   1. Narrow: allowed pairs the new policy drops are removed before anything
+//      else changes.
+//   2. Zone values: each zone's policy and name under the id
+//      assign_zone_ids() gives it. A zone's writable paths are written before
+//      the flags that turn them on and removed only after the flags are gone,
+//      so no moment refuses every write of a zone.
+//   3. Owned inodes: new owners are written before entries no longer owned
+//      are removed, so a file owned before and after is never unowned for a
+//      moment (an unowned file is open to every zone).
+//   4. Egress: destinations no longer allowed go first, then the new table,
+//      so no moment allows a destination both policies refuse.
+//   5. Widen last: newly allowed pairs.
+//
+// Why no moment allows a pair both policies forbid: the pair map loses
+// entries only in 1 and gains them only in 5, so between the two it holds
+// entries both policies have, and after 5 only the new policy's. Entries name
+// zones by id. A zone that members or an owned filesystem refer to keeps its
+// id, so no caller changes zone. An id freed and given to a new zone in the
+// same change still marks only the old zone's owned files until 3 rewrites
+// them, and an entry kept through 1 with that id allowed reaching those files
+// before.
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <set>
+#include <utility>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "enforcer/enforcer.h"
+#include "enforcer/map_readers.h"
+#include "enforcer/map_writes.h"
+#include "enforcer/zone_slots.h"
+#include "syva.skel.h"
+
+namespace syva {
+
+std::set<std::string> Enforcer::zones_in_use() const {
+  std::set<std::string> out;
+  for (const bpf_map* map : {skel_->maps.zone_membership, skel_->maps.superblock_zone})
+    for (const auto& [key, id] : read_zone_entries(bpf_map__fd(map)))
+      if (id >= 1 && id <= zone_names_.size()) out.insert(zone_names_[id - 1]);
+  return out;
+}
+
+void Enforcer::apply_policy(const CompiledPolicy& compiled) {
+  std::lock_guard lock(zones_mutex_);
+  const auto slots = assign_zone_ids(zone_names_, compiled.zone_names, zones_in_use());
+  if (slots.size() >= SYVA_MAX_ZONES) throw EnforcerError("zone table full");
+  // compiled id -> kernel id
+  std::vector<uint32_t> kid(compiled.zone_names.size() + 1, SYVA_ZONE_NONE);
+  for (size_t i = 0; i < compiled.zone_names.size(); ++i)
+    kid[i + 1] = std::find(slots.begin(), slots.end(), compiled.zone_names[i]) - slots.begin() + 1;
+
+  std::set<std::pair<uint32_t, uint32_t>> pairs;
+  for (const auto& p : compiled.pairs) pairs.emplace(kid[p.a], kid[p.b]);
+  std::map<std::pair<uint64_t, uint64_t>, uint32_t> inodes;
+  for (const auto& [key, zone] : compiled.inodes) inodes[{key.dev, key.ino}] = kid[zone];
+
+  const auto& maps = skel_->maps;
+  const int pairs_fd = bpf_map__fd(maps.zone_allowed_comms);
+  const int inodes_fd = bpf_map__fd(maps.inode_zone);
+  const int writable_fd = bpf_map__fd(maps.writable_paths);
+  const int egress_fd = bpf_map__fd(maps.egress_rules);
+
+  // 1. Narrow.
+  for (const auto& key : map_keys<syva_zone_pair>(pairs_fd))
+    if (!pairs.count({key.a, key.b})) bpf_map_delete_elem(pairs_fd, &key);
+
+  // 2. Zone values: the policy's zones, the undefined ones still in use,
+  // freed ids; writable paths around them.
+  std::set<uint32_t> writable_zones;
+  for (const auto& [zone, paths] : compiled.writable) {
+    writable_zones.insert(kid[zone]);
+    write_entry(maps.writable_paths, kid[zone], paths);
+  }
+  const size_t ids = std::max(slots.size(), zone_names_.size());
+  for (uint32_t id = 1; id <= ids; ++id) {
+    const std::string name = id <= slots.size() ? slots[id - 1] : "";
+    const std::string was = id <= zone_names_.size() ? zone_names_[id - 1] : "";
+    const uint32_t at = compiled.id_of(name);
+    const syva_zone_policy value = at != SYVA_ZONE_NONE ? compiled.zone_values[at - 1] : syva_zone_policy{};
+    syva_zone_name v{};
+    name.copy(v.name, sizeof(v.name) - 1);
+    write_entry(maps.zone_policy, id, value);
+    write_entry(maps.zone_names, id, v);
+    if (!name.empty() && at == SYVA_ZONE_NONE && name == was)
+      spdlog::warn("zone '{}' (id {}) has no policy file; the containers in it stay there, isolated", name, id);
+  }
+  for (uint32_t zone : map_keys<uint32_t>(writable_fd))
+    if (!writable_zones.count(zone)) bpf_map_delete_elem(writable_fd, &zone);
+
+  // 3. Owned inodes, new before old.
+  for (const auto& [key, zone] : inodes) write_entry(maps.inode_zone, syva_inode_key{key.first, key.second}, zone);
+  for (const auto& key : map_keys<syva_inode_key>(inodes_fd))
+    if (!inodes.count({key.dev, key.ino})) bpf_map_delete_elem(inodes_fd, &key);
+
+  // 4. Egress.
+  std::vector<syva_egress_key> egress_keys;
+  for (auto [key, value] : compiled.egress) {
+    key.zone = kid[key.zone];
+    egress_keys.push_back(key);
+  }
+  auto same_key = [](const syva_egress_key& a, const syva_egress_key& b) { return memcmp(&a, &b, sizeof(a)) == 0; };
+  for (const auto& key : map_keys<syva_egress_key>(egress_fd))
+    if (std::none_of(egress_keys.begin(), egress_keys.end(), [&](const auto& k) { return same_key(k, key); }))
+      bpf_map_delete_elem(egress_fd, &key);
+  for (size_t i = 0; i < egress_keys.size(); ++i)
+    write_entry(maps.egress_rules, egress_keys[i], compiled.egress[i].second);
+
+  // 5. Widen.
+  const uint8_t one = 1;
+  for (const auto& [a, b] : pairs) write_entry(maps.zone_allowed_comms, syva_zone_pair{a, b}, one);
+
+  zone_names_ = slots;
+}
+
+}  // namespace syva

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR Apache-2.0)
+/*
+ * Files changed without being opened: entries made, removed, linked or
+ * renamed (the path_* hooks); attributes, times, sizes and extended
+ * attributes (inode_setattr, inode_*xattr, inode_*_acl); and, for
+ * writable_paths, ftruncate (file_truncate). Each object touched is judged against its
+ * owner like an open: the file or directory itself, and the directory whose
+ * entries change.
+ *
+ * Ownership follows the files: a file made in a directory a zone owns
+ * inherits the owner (inode_init_security), and the entry goes when the
+ * kernel frees the inode (inode_free_security), so a reused inode number
+ * never carries a stale owner.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "syva_decide.bpf.h"
+#include "writable_paths.bpf.h"
+
+/* Which argument of inode_setattr is the dentry: kernels since 6.9 pass
+ * the mount's idmap first. Set by the agent from the kernel's BTF. */
+const volatile __u32 inode_setattr_dentry_arg = 0;
+
+static __always_inline int inode_key(struct inode *inode, struct syva_inode_key *key)
+{
+	if (!inode)
+		return 0;
+	key->dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	key->ino = BPF_CORE_READ(inode, i_ino);
+	return 1;
+}
+
+/* 0 or the refusal for touching `inode` (none: a negative dentry, nothing
+ * there yet). Allowed outcomes are counted once per hook by the caller. */
+static __always_inline int judge_inode(enum syva_hook hook, struct inode *inode, __u32 caller, __u64 cgroup)
+{
+	struct syva_target t = {};
+	struct syva_inode_key key;
+	__u32 owner;
+
+	if (!inode_key(inode, &key))
+		return 0;
+	t.dev = key.dev;
+	t.ino = key.ino;
+	/* Syva's own pins: removing or renaming one would detach a program or
+	 * orphan a map. No zone touches the BPF filesystem's entries. */
+	if (BPF_CORE_READ(inode, i_sb, s_magic) == BPF_FS_MAGIC)
+		return refuse(SYVA_HOOK_SYVA_OBJECTS, caller, cgroup, SYVA_ZONE_NONE, &t);
+	owner = zone_of_file(&key);
+	if (owner == SYVA_ZONE_NONE || owner == caller || pair_allowed(caller, owner))
+		return 0;
+	return refuse(hook, caller, cgroup, owner, &t);
+}
+
+static __always_inline struct inode *dir_inode(const struct path *dir)
+{
+	return BPF_CORE_READ(dir, dentry, d_inode);
+}
+
+/* An entry made in, or removed from, `dir`; `entry` is given when the
+ * entry's own inode is changed too (removed, or replaced by a rename). */
+static __always_inline int decide_entry(enum syva_hook hook, const struct path *dir, struct dentry *entry)
+{
+	__u64 cgroup;
+	__u32 caller = current_zone(&cgroup);
+	int denied;
+
+	if (caller == SYVA_ZONE_NONE)
+		return 0;
+	denied = judge_inode(hook, dir_inode(dir), caller, cgroup);
+	if (!denied && entry)
+		denied = judge_inode(hook, BPF_CORE_READ(entry, d_inode), caller, cgroup);
+	if (!denied)
+		count(hook, SYVA_ALLOW);
+	return denied;
+}
+
+SEC("lsm/path_unlink")
+int BPF_PROG(syva_path_unlink, const struct path *dir, struct dentry *dentry)
+{
+	return decide_entry(SYVA_HOOK_PATH_UNLINK, dir, dentry);
+}
+
+SEC("lsm/path_rmdir")
+int BPF_PROG(syva_path_rmdir, const struct path *dir, struct dentry *dentry)
+{
+	return decide_entry(SYVA_HOOK_PATH_RMDIR, dir, dentry);
+}
+
+/* Making an entry: open(O_CREAT) of a new file comes here too. */
+SEC("lsm/path_mknod")
+int BPF_PROG(syva_path_mknod, const struct path *dir, struct dentry *dentry)
+{
+	return decide_entry(SYVA_HOOK_PATH_CREATE, dir, 0);
+}
+
+SEC("lsm/path_mkdir")
+int BPF_PROG(syva_path_mkdir, const struct path *dir, struct dentry *dentry)
+{
+	return decide_entry(SYVA_HOOK_PATH_CREATE, dir, 0);
+}
+
+SEC("lsm/path_symlink")
+int BPF_PROG(syva_path_symlink, const struct path *dir, struct dentry *dentry)
+{
+	return decide_entry(SYVA_HOOK_PATH_CREATE, dir, 0);
+}
+
+/* A hard link makes the file reachable from a new name: the file and the
+ * directory it is linked into are both changed. */
+SEC("lsm/path_link")
+int BPF_PROG(syva_path_link, struct dentry *old_dentry, const struct path *new_dir)
+{
+	__u64 cgroup;
+	__u32 caller = current_zone(&cgroup);
+	int denied;
+
+	if (caller == SYVA_ZONE_NONE)
+		return 0;
+	denied = judge_inode(SYVA_HOOK_PATH_LINK, BPF_CORE_READ(old_dentry, d_inode), caller, cgroup);
+	if (denied)
+		return denied;
+	return decide_entry(SYVA_HOOK_PATH_LINK, new_dir, 0);
+}
+
+/* Renaming changes the file moved, the file it replaces (or, with
+ * RENAME_EXCHANGE, swaps with) and both directories. */
+SEC("lsm/path_rename")
+int BPF_PROG(syva_path_rename, const struct path *old_dir, struct dentry *old_dentry,
+	     const struct path *new_dir, struct dentry *new_dentry)
+{
+	__u64 cgroup;
+	__u32 caller = current_zone(&cgroup);
+	int denied;
+
+	if (caller == SYVA_ZONE_NONE)
+		return 0;
+	denied = judge_inode(SYVA_HOOK_PATH_RENAME, BPF_CORE_READ(old_dentry, d_inode), caller, cgroup);
+	if (denied)
+		return denied;
+	denied = decide_entry(SYVA_HOOK_PATH_RENAME, old_dir, 0);
+	if (denied)
+		return denied;
+	return decide_entry(SYVA_HOOK_PATH_RENAME, new_dir, new_dentry);
+}
+
+/* writable_paths for ftruncate(2), which has a hook of its own since 6.2;
+ * truncate(2) has none where bpf_d_path may run (path_truncate may not
+ * call it before 6.12), see the README. */
+SEC("lsm/file_truncate")
+int BPF_PROG(syva_file_truncate, struct file *file)
+{
+	__u64 cgroup;
+	__u32 caller = current_zone(&cgroup);
+
+	if (caller == SYVA_ZONE_NONE)
+		return 0;
+	return decide_writable_path(&file->f_path, file->f_inode, 1, caller, cgroup);
+}
+
+static __always_inline int decide_dentry(enum syva_hook hook, struct dentry *dentry)
+{
+	__u64 cgroup;
+	__u32 caller = current_zone(&cgroup);
+	int denied;
+
+	if (caller == SYVA_ZONE_NONE)
+		return 0;
+	denied = judge_inode(hook, BPF_CORE_READ(dentry, d_inode), caller, cgroup);
+	if (!denied)
+		count(hook, SYVA_ALLOW);
+	return denied;
+}
+
+/* chmod, chown, utimes and every truncation, through notify_change. */
+SEC("lsm/inode_setattr")
+int BPF_PROG(syva_inode_setattr, void *arg0, void *arg1)
+{
+	return decide_dentry(SYVA_HOOK_INODE_SETATTR, inode_setattr_dentry_arg ? arg1 : arg0);
+}
+
+/* The first argument is the mount's user namespace or idmap, by version. */
+SEC("lsm/inode_setxattr")
+int BPF_PROG(syva_inode_setxattr, void *mount_ids, struct dentry *dentry)
+{
+	return decide_dentry(SYVA_HOOK_INODE_XATTR, dentry);
+}
+
+SEC("lsm/inode_removexattr")
+int BPF_PROG(syva_inode_removexattr, void *mount_ids, struct dentry *dentry)
+{
+	return decide_dentry(SYVA_HOOK_INODE_XATTR, dentry);
+}
+
+/* POSIX ACLs have hooks of their own since 6.2. */
+SEC("lsm/inode_set_acl")
+int BPF_PROG(syva_inode_set_acl, void *idmap, struct dentry *dentry)
+{
+	return decide_dentry(SYVA_HOOK_INODE_XATTR, dentry);
+}
+
+SEC("lsm/inode_remove_acl")
+int BPF_PROG(syva_inode_remove_acl, void *idmap, struct dentry *dentry)
+{
+	return decide_dentry(SYVA_HOOK_INODE_XATTR, dentry);
+}
+
+#define EOPNOTSUPP 95
+
+/* A new inode in a directory a zone owns is that zone's, whoever makes it.
+ * If the owner cannot be recorded the file is not made: an unowned file in
+ * an owned directory would be open to every zone. -EOPNOTSUPP is the
+ * hook's "no security attribute to add", as if no program were attached. */
+SEC("lsm/inode_init_security")
+int BPF_PROG(syva_inode_init_security, struct inode *inode, struct inode *dir)
+{
+	struct syva_inode_key key, parent;
+	__u32 *owner;
+
+	if (!inode_key(dir, &parent) || !inode_key(inode, &key))
+		return -EOPNOTSUPP;
+	owner = bpf_map_lookup_elem(&inode_zone, &parent);
+	if (!owner)
+		return -EOPNOTSUPP;
+	if (bpf_map_update_elem(&inode_zone, &key, owner, BPF_ANY)) {
+		count(SYVA_HOOK_FILE_OWNER, SYVA_ERROR);
+		return -EPERM;
+	}
+	return -EOPNOTSUPP;
+}
+
+SEC("lsm/inode_free_security")
+int BPF_PROG(syva_inode_free_security, struct inode *inode)
+{
+	struct syva_inode_key key;
+
+	if (inode_key(inode, &key))
+		bpf_map_delete_elem(&inode_zone, &key);
+	return 0;
+}

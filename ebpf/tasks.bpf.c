@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR Apache-2.0)
+/*
+ * Processes: may the caller signal or trace a task of another zone (or the
+ * host), directly or through a file's SIGIO owner; which tasks are the
+ * zone's workload; and [capabilities] for that workload.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "syva_decide.bpf.h"
+
+static __always_inline int decide_task(enum syva_hook hook, __u32 caller, __u64 cgroup,
+				       struct task_struct *target, __u32 signal, __u32 aux)
+{
+	struct syva_target t = { .signal = signal, .aux = aux };
+
+	t.cgroup = task_cgroup_id(target);
+	t.pid = BPF_CORE_READ(target, tgid);
+	if (!t.cgroup) {
+		count(hook, SYVA_ERROR);
+		return 0;
+	}
+	return decide(hook, caller, cgroup, zone_of_cgroup(t.cgroup), &t);
+}
+
+SEC("lsm/ptrace_access_check")
+int BPF_PROG(syva_ptrace_access_check, struct task_struct *child, unsigned int mode)
+{
+	__u64 cgroup;
+	__u32 caller;
+	int denied;
+
+	caller = current_zone(&cgroup);
+	if (caller == SYVA_ZONE_NONE)
+		return 0;
+	/* [syscalls] deny = ["ptrace"] forbids it even within the zone. */
+	denied = forbidden_op(SYVA_HOOK_PTRACE, SYVA_OP_PTRACE, caller, cgroup, mode);
+	if (denied)
+		return denied;
+	return decide_task(SYVA_HOOK_PTRACE, caller, cgroup, child, 0, mode);
+}
+
+SEC("lsm/task_kill")
+int BPF_PROG(syva_task_kill, struct task_struct *p, struct kernel_siginfo *info, int sig,
+	     const struct cred *cred)
+{
+	__u64 cgroup;
+	__u32 caller;
+
+	caller = current_zone(&cgroup);
+	if (caller == SYVA_ZONE_NONE)
+		return 0;
+	return decide_task(SYVA_HOOK_TASK_KILL, caller, cgroup, p, sig, 0);
+}
+
+/* A task acted on without a signal: its priority, scheduling, I/O
+ * priority, resource limits (an RLIMIT_CPU below its usage makes the
+ * kernel kill it), memory placement, process group. */
+static __always_inline int decide_task_change(enum syva_hook hook, struct task_struct *p, __u32 aux)
+{
+	__u64 cgroup;
+	__u32 caller = current_zone(&cgroup);
+
+	if (caller == SYVA_ZONE_NONE)
+		return 0;
+	return decide_task(hook, caller, cgroup, p, 0, aux);
+}
+
+SEC("lsm/task_setnice")
+int BPF_PROG(syva_task_setnice, struct task_struct *p, int nice)
+{
+	return decide_task_change(SYVA_HOOK_TASK_SETNICE, p, nice);
+}
+
+SEC("lsm/task_setioprio")
+int BPF_PROG(syva_task_setioprio, struct task_struct *p, int ioprio)
+{
+	return decide_task_change(SYVA_HOOK_TASK_SETIOPRIO, p, ioprio);
+}
+
+/* sched_setscheduler, sched_setparam, sched_setattr, sched_setaffinity. */
+SEC("lsm/task_setscheduler")
+int BPF_PROG(syva_task_setscheduler, struct task_struct *p)
+{
+	return decide_task_change(SYVA_HOOK_TASK_SETSCHEDULER, p, 0);
+}
+
+/* prlimit(2) on another process; setrlimit(2) is the caller itself. */
+SEC("lsm/task_setrlimit")
+int BPF_PROG(syva_task_setrlimit, struct task_struct *p, unsigned int resource)
+{
+	return decide_task_change(SYVA_HOOK_TASK_SETRLIMIT, p, resource);
+}
+
+SEC("lsm/task_movememory")
+int BPF_PROG(syva_task_movememory, struct task_struct *p)
+{
+	return decide_task_change(SYVA_HOOK_TASK_MOVEMEMORY, p, 0);
+}
+
+SEC("lsm/task_setpgid")
+int BPF_PROG(syva_task_setpgid, struct task_struct *p, pid_t pgid)
+{
+	return decide_task_change(SYVA_HOOK_TASK_SETPGID, p, pgid);
+}
+
+/* PTRACE_TRACEME hands the caller to its parent as tracer: the parent
+ * gains what ptrace_access_check would have judged. */
+SEC("lsm/ptrace_traceme")
+int BPF_PROG(syva_ptrace_traceme, struct task_struct *parent)
+{
+	__u64 cgroup;
+	__u32 caller = current_zone(&cgroup);
+
+	if (caller == SYVA_ZONE_NONE)
+		return 0;
+	return decide_task(SYVA_HOOK_PTRACE_TRACEME, caller, cgroup, parent, 0, 0);
+}
+
+/* A kernel pointer's value as a plain number, to key a map by (the
+ * verifier will not do arithmetic on it as a pointer). */
+static __always_inline __u64 address_of(const void *p)
+{
+	__u64 address = 0;
+
+	bpf_probe_read_kernel(&address, sizeof(address), &p);
+	return address;
+}
+
+/* Until 6.12 a file embeds its fown_struct; since, it points to one that
+ * points back. The record is keyed by the file's address either way. */
+struct file___embedded_fown {
+	struct fown_struct f_owner;
+} __attribute__((preserve_access_index));
+struct fown_struct___with_file {
+	struct file *file;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u64 file_of_fown(struct fown_struct *fown)
+{
+	if (bpf_core_field_exists(struct fown_struct___with_file, file))
+		return (__u64)BPF_CORE_READ((struct fown_struct___with_file *)fown, file);
+	return address_of(fown) - bpf_core_field_offset(struct file___embedded_fown, f_owner);
+}
+
+/* F_SETOWN then F_SETSIG: the kernel signals the owner whenever the file
+ * has I/O, from whatever context the I/O completes in, and asks only
+ * file_send_sigiotask, never task_kill. The sender is who set the owner. */
+SEC("lsm/file_set_fowner")
+int BPF_PROG(syva_file_set_fowner, struct file *file)
+{
+	__u64 cgroup, key = address_of(file);
+	__u32 zone = current_zone(&cgroup);
+
+	bpf_map_update_elem(&sigio_owner_zone, &key, &zone, BPF_ANY);
+	return 0;
+}
+
+SEC("lsm/file_send_sigiotask")
+int BPF_PROG(syva_file_send_sigiotask, struct task_struct *tsk, struct fown_struct *fown, int sig)
+{
+	__u64 cgroup = 0, key = file_of_fown(fown);
+	__u32 *setter, caller;
+
+	setter = bpf_map_lookup_elem(&sigio_owner_zone, &key);
+	caller = setter ? *setter : current_zone(&cgroup);
+	if (caller == SYVA_ZONE_NONE)
+		return 0;
+	return decide_task(SYVA_HOOK_SIGIO, caller, cgroup, tsk, sig ? sig : SIGIO, 0);
+}
+
+/* Marks `task` as the zone's workload (see `workload` in syva_maps.bpf.h). */
+static __always_inline void mark_workload(struct task_struct *task)
+{
+	__u32 *mark = bpf_task_storage_get(&workload, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+	if (mark)
+		*mark = 1;
+}
+
+SEC("lsm/bprm_committed_creds")
+int BPF_PROG(syva_bprm_committed_creds, struct linux_binprm *bprm)
+{
+	if (zone_of_cgroup(bpf_get_current_cgroup_id()) != SYVA_ZONE_NONE)
+		mark_workload(bpf_get_current_task_btf());
+	return 0;
+}
+
+SEC("lsm/task_alloc")
+int BPF_PROG(syva_task_alloc, struct task_struct *task, unsigned long clone_flags)
+{
+	struct syva_target t = {};
+	__u64 cgroup;
+	__u32 caller;
+
+	caller = current_zone(&cgroup);
+	if (caller == SYVA_ZONE_NONE)
+		return 0;
+	/* clone3(CLONE_INTO_CGROUP): the child would start outside the zone. */
+	if (clone_flags & CLONE_INTO_CGROUP)
+		return refuse(SYVA_HOOK_CGROUP_ESCAPE, caller, cgroup, caller, &t);
+	if (!bpf_task_storage_get(&workload, bpf_get_current_task_btf(), 0, 0))
+		return 0;
+	mark_workload(task);
+	return 0;
+}
+
+/* [capabilities] allowed, for the zone's workload. Only checks of the
+ * task's own credentials are judged: the kernel also asks about another
+ * task's (the OOM killer does) or a borrowed credential (overlayfs copies
+ * up with its mounter's) from whatever task happens to run. Probes the
+ * kernel would not audit (CAP_OPT_NOAUDIT) are refused without an event, as
+ * the kernel would log none. */
+SEC("lsm/capable")
+int BPF_PROG(syva_capable, const struct cred *cred, struct user_namespace *ns, int cap, unsigned int opts)
+{
+	struct syva_target t = { .aux = cap };
+	struct syva_zone_policy *policy;
+	__u64 cgroup;
+	__u32 caller;
+
+	caller = current_zone(&cgroup);
+	if (caller == SYVA_ZONE_NONE)
+		return 0;
+	if (cred != bpf_get_current_task_btf()->real_cred ||
+	    !bpf_task_storage_get(&workload, bpf_get_current_task_btf(), 0, 0))
+		return 0;
+	policy = zone_policy_of(caller);
+	if (!policy || !(policy->flags & SYVA_ZONE_F_CAPS) || cap < 0 || cap > 63 ||
+	    (policy->caps_allowed & (1ULL << cap))) {
+		count(SYVA_HOOK_CAPABLE, SYVA_ALLOW);
+		return 0;
+	}
+	if (opts & CAP_OPT_NOAUDIT)
+		return (policy->flags & SYVA_ZONE_F_AUDIT) ? 0 : -EPERM;
+	return refuse(SYVA_HOOK_CAPABLE, caller, cgroup, caller, &t);
+}
