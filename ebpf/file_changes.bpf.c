@@ -2,8 +2,7 @@
 /*
  * Files changed without being opened: entries made, removed, linked or
  * renamed (the path_* hooks); attributes, times, sizes and extended
- * attributes (inode_setattr, inode_*xattr, inode_*_acl); and, for
- * writable_paths, ftruncate (file_truncate). Each object touched is judged against its
+ * attributes (inode_setattr, inode_*xattr, inode_*_acl). Each object touched is judged against its
  * owner like an open: the file or directory itself, and the directory whose
  * entries change.
  *
@@ -17,7 +16,6 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "syva_decide.bpf.h"
-#include "writable_paths.bpf.h"
 
 /* Which argument of inode_setattr is the dentry: kernels since 6.9 pass
  * the mount's idmap first. Set by the agent from the kernel's BTF. */
@@ -146,20 +144,6 @@ int BPF_PROG(syva_path_rename, const struct path *old_dir, struct dentry *old_de
 	return decide_entry(SYVA_HOOK_PATH_RENAME, new_dir, new_dentry);
 }
 
-/* writable_paths for ftruncate(2), which has a hook of its own since 6.2;
- * truncate(2) has none where bpf_d_path may run (path_truncate may not
- * call it before 6.12), see the README. */
-SEC("lsm/file_truncate")
-int BPF_PROG(syva_file_truncate, struct file *file)
-{
-	__u64 cgroup;
-	__u32 caller = current_zone(&cgroup);
-
-	if (caller == SYVA_ZONE_NONE)
-		return 0;
-	return decide_writable_path(&file->f_path, file->f_inode, 1, caller, cgroup);
-}
-
 static __always_inline int decide_dentry(enum syva_hook hook, struct dentry *dentry)
 {
 	__u64 cgroup;
@@ -207,36 +191,38 @@ int BPF_PROG(syva_inode_remove_acl, void *idmap, struct dentry *dentry)
 	return decide_dentry(SYVA_HOOK_INODE_XATTR, dentry);
 }
 
-#define EOPNOTSUPP 95
-
 /* A new inode in a directory a zone owns is that zone's, whoever makes it.
  * If the owner cannot be recorded the file is not made: an unowned file in
- * an owned directory would be open to every zone. -EOPNOTSUPP is the
- * hook's "no security attribute to add", as if no program were attached. */
+ * an owned directory would be open to every zone. Otherwise 0, as the
+ * hook's own default: other LSMs go on to add their attributes. */
 SEC("lsm/inode_init_security")
 int BPF_PROG(syva_inode_init_security, struct inode *inode, struct inode *dir)
 {
 	struct syva_inode_key key, parent;
-	__u32 *owner;
+	__u32 *owner, inherited;
 
 	if (!inode_key(dir, &parent) || !inode_key(inode, &key))
-		return -EOPNOTSUPP;
+		return 0;
 	owner = bpf_map_lookup_elem(&inode_zone, &parent);
 	if (!owner)
-		return -EOPNOTSUPP;
-	if (bpf_map_update_elem(&inode_zone, &key, owner, BPF_ANY)) {
+		return 0;
+	inherited = *owner | SYVA_INODE_INHERITED;
+	if (bpf_map_update_elem(&inode_zone, &key, &inherited, BPF_ANY)) {
 		count(SYVA_HOOK_FILE_OWNER, SYVA_ERROR);
 		return -EPERM;
 	}
-	return -EOPNOTSUPP;
+	return 0;
 }
 
+/* The kernel frees an inode both when the file is gone and when it only
+ * leaves the inode cache; only the first ends its ownership, and the inode
+ * number may then be reused. */
 SEC("lsm/inode_free_security")
 int BPF_PROG(syva_inode_free_security, struct inode *inode)
 {
 	struct syva_inode_key key;
 
-	if (inode_key(inode, &key))
+	if (BPF_CORE_READ(inode, i_nlink) == 0 && inode_key(inode, &key))
 		bpf_map_delete_elem(&inode_zone, &key);
 	return 0;
 }

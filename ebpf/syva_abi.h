@@ -67,7 +67,7 @@
 	X(SOCKET_CONNECT, "socket_connect", ZONE_RULE, "socket_connect")                        \
 	X(SOCKET_SENDMSG, "socket_sendmsg", ZONE_RULE, "socket_sendmsg")                        \
 	/* [filesystem] writable_paths: a regular file opened for writing */                    \
-	X(WRITABLE_PATHS, "writable_paths", ZONE_RULE, "file_open file_truncate")               \
+	X(WRITABLE_PATHS, "writable_paths", ZONE_RULE, "file_open")                             \
 	/* a descriptor received over a Unix socket (SCM_RIGHTS) or pidfd_getfd */              \
 	X(FILE_RECEIVE, "file_receive", CROSS_ZONE, "file_receive")                             \
 	/* SIGIO, or F_SETSIG's signal, sent for a file's owner (F_SETOWN) */                   \
@@ -139,6 +139,12 @@ struct syva_inode_key {
 	__u64 dev;
 	__u64 ino;
 };
+
+/* inode_zone value: the owning zone's id, with this bit set when the kernel
+ * gave the file its directory's owner as it was made (inode_init_security)
+ * rather than the agent from a policy's host_paths. The agent keeps such
+ * entries across policy changes while their zone keeps its id. */
+#define SYVA_INODE_INHERITED (1u << 31)
 
 /* superblock_zone: a filesystem owned whole by a zone, keyed by its s_dev
  * (same encoding as syva_inode_key.dev). A container's overlay rootfs is a

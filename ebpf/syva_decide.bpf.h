@@ -115,7 +115,7 @@ static __always_inline __u32 zone_of_file(const struct syva_inode_key *key)
 	__u32 *zone = bpf_map_lookup_elem(&inode_zone, key);
 
 	if (zone)
-		return *zone;
+		return *zone & ~SYVA_INODE_INHERITED;
 	zone = bpf_map_lookup_elem(&superblock_zone, &key->dev);
 	return zone ? *zone : SYVA_ZONE_NONE;
 }

@@ -58,7 +58,7 @@ run_host() { # NAME BINARY
 	echo "=== $name"
 	SYVA_SKIP_LOG=$logs/$name.skips "$bin" 2>&1 | tee "$logs/$name.log"
 	rc=${PIPESTATUS[0]}
-	tally "$name" "$logs/$name.log" "$logs/$name.skips" "$rc" 1
+	tally "$name" "$logs/$name.log" "$logs/$name.skips" "$rc"
 }
 
 run_host unit "$build/syva-unit-tests"

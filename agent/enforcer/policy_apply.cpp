@@ -11,7 +11,9 @@
 //      so no moment refuses every write of a zone.
 //   3. Owned inodes: new owners are written before entries no longer owned
 //      are removed, so a file owned before and after is never unowned for a
-//      moment (an unowned file is open to every zone).
+//      moment (an unowned file is open to every zone). Files the kernel
+//      gave their directory's owner at creation are not the policy's to
+//      remove: they stay while their zone keeps its id.
 //   4. Egress: destinations no longer allowed go first, then the new table,
 //      so no moment allows a destination both policies refuse.
 //   5. Widen last: newly allowed pairs.
@@ -96,10 +98,21 @@ void Enforcer::apply_policy(const CompiledPolicy& compiled) {
   for (uint32_t zone : map_keys<uint32_t>(writable_fd))
     if (!writable_zones.count(zone)) bpf_map_delete_elem(writable_fd, &zone);
 
-  // 3. Owned inodes, new before old.
+  // 3. Owned inodes, new before old. A file the kernel made its
+  // directory's zone's stays that zone's while the zone keeps its id.
   for (const auto& [key, zone] : inodes) write_entry(maps.inode_zone, syva_inode_key{key.first, key.second}, zone);
-  for (const auto& key : map_keys<syva_inode_key>(inodes_fd))
-    if (!inodes.count({key.dev, key.ino})) bpf_map_delete_elem(inodes_fd, &key);
+  auto keeps_id = [&](uint32_t id) {
+    return id >= 1 && id <= slots.size() && id <= zone_names_.size() && !slots[id - 1].empty() &&
+           slots[id - 1] == zone_names_[id - 1];
+  };
+  for (const auto& key : map_keys<syva_inode_key>(inodes_fd)) {
+    if (inodes.count({key.dev, key.ino})) continue;
+    uint32_t value = 0;
+    if (bpf_map_lookup_elem(inodes_fd, &key, &value) == 0 && (value & SYVA_INODE_INHERITED) &&
+        keeps_id(value & ~SYVA_INODE_INHERITED))
+      continue;
+    bpf_map_delete_elem(inodes_fd, &key);
+  }
 
   // 4. Egress.
   std::vector<syva_egress_key> egress_keys;
