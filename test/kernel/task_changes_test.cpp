@@ -254,18 +254,7 @@ TEST_CASE("cgroup_control: another zone's and the host's cgroup control files ar
   CHECK(h.target_cgroup == host.id());
 
   // A writable descriptor opened outside the zone and passed in.
-  int pair[2];
-  REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, pair) == 0);
-  int passed = open(beta_freeze.c_str(), O_WRONLY);
-  REQUIRE(passed >= 0);
-  REQUIRE(send_descriptor(pair[0], passed) == 0);
-  close(passed);
-  CHECK(run_in(&alpha, [&] {
-          const int fd = receive_descriptor(pair[1]);
-          return fd == kRefusedDescriptor ? EPERM : fd >= 0 ? 0 : SYVA_TEST_EXIT_NO_VERDICT;
-        }).err == EPERM);
-  close(pair[0]);
-  close(pair[1]);
+  CHECK(receive_writable(&alpha, beta_freeze).err == EPERM);
   CHECK(counters(SYVA_HOOK_CGROUP_CONTROL).deny - before.deny == 5);
 
   CHECK(run_in(&alpha, [&] { return open_for_writing(alpha.path() + "/cgroup.freeze"); }).err == 0);   // own

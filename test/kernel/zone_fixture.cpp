@@ -180,6 +180,22 @@ Outcome run_in(const Cgroup* cgroup, const std::function<int()>& action) {
   return {WEXITSTATUS(status), child};
 }
 
+Outcome receive_writable(const Cgroup* cgroup, const std::string& path) {
+  int pair[2];
+  REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, pair) == 0);
+  int passed = open(path.c_str(), O_WRONLY);
+  REQUIRE(passed >= 0);
+  REQUIRE(send_descriptor(pair[0], passed) == 0);
+  close(passed);
+  const Outcome got = run_in(cgroup, [&] {
+    const int fd = receive_descriptor(pair[1]);
+    return fd == kRefusedDescriptor ? EPERM : fd >= 0 ? 0 : SYVA_TEST_EXIT_NO_VERDICT;
+  });
+  close(pair[0]);
+  close(pair[1]);
+  return got;
+}
+
 Target::Target(const Cgroup* cgroup, const std::function<void()>& setup) {
   int ready[2];
   REQUIRE(pipe(ready) == 0);

@@ -77,6 +77,11 @@ struct Outcome {
 // in support/exit_codes.h.
 Outcome run_in(const Cgroup* cgroup, const std::function<int()>& action);
 
+// Opens `path` for writing here, passes the descriptor over a Unix socket
+// (SCM_RIGHTS) to a child in `cgroup`: err is 0 when it was received, EPERM
+// when file_receive refused it.
+Outcome receive_writable(const Cgroup* cgroup, const std::string& path);
+
 // A long-lived process in `cgroup` (null: unzoned) for task and socket
 // targets; `setup` runs in it after it joined, before it reports ready (a
 // setup that fails exits with SYVA_TEST_EXIT_TARGET_SETUP instead).

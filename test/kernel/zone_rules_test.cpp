@@ -230,18 +230,7 @@ TEST_CASE("cgroup escape: a zoned process cannot move itself or others out, by a
 
   // A writable cgroup.procs descriptor opened outside the zone and passed in
   // over a Unix socket (SCM_RIGHTS): refused on receipt.
-  int pair[2];
-  REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, pair) == 0);
-  int passed = open(procs.c_str(), O_WRONLY);
-  REQUIRE(passed >= 0);
-  REQUIRE(send_descriptor(pair[0], passed) == 0);
-  close(passed);
-  CHECK(run_in(&alpha, [&] {
-          const int fd = receive_descriptor(pair[1]);
-          return fd == kRefusedDescriptor ? EPERM : fd >= 0 ? 0 : SYVA_TEST_EXIT_NO_VERDICT;
-        }).err == EPERM);
-  close(pair[0]);
-  close(pair[1]);
+  CHECK(receive_writable(&alpha, procs).err == EPERM);
 
   // clone3(CLONE_INTO_CGROUP): the child would start outside the zone.
   int outside_fd = open(outside.path().c_str(), O_RDONLY | O_DIRECTORY);
