@@ -20,6 +20,7 @@
 
 #include "enforcer/kernel_ids.h"
 #include "events/event_reader.h"
+#include "syva.skel.h"
 
 namespace fs = std::filesystem;
 
@@ -189,7 +190,7 @@ void BenchWorld::set_config(Config c) {
 
 size_t BenchWorld::drain_events() {
   size_t n = 0;
-  EventReader reader(enforcer_->map_fd("events"), [&n](const syva_event&) { ++n; });
+  EventReader reader(bpf_map__fd(enforcer_->skeleton()->maps.events), [&n](const syva_event&) { ++n; });
   reader.drain();
   return n;
 }

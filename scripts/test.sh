@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs what Syva needs, builds it, and runs every test: unit and host
 # tests here, kernel tests in a QEMU VM with BPF-LSM on each supported kernel,
 # Debian 12's 6.1 and 6.12 (this machine's kernel refuses BPF-LSM programs).

@@ -151,12 +151,6 @@ Enforcer::~Enforcer() {
   if (skel_) syva_bpf__destroy(skel_);
 }
 
-int Enforcer::map_fd(const char* name) const {
-  bpf_map* map = bpf_object__find_map_by_name(skel_->obj, name);
-  if (!map) throw EnforcerError(fmt::format("no map named {}", name));
-  return bpf_map__fd(map);
-}
-
 std::map<uint32_t, std::string> Enforcer::zone_names() const {
   return read_zone_names(bpf_map__fd(skel_->maps.zone_names));
 }

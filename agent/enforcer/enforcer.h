@@ -95,11 +95,8 @@ class Enforcer {
 
   const std::string& pin_path() const { return options_.pin_path; }
   // The maps and programs under the skeleton's names, which the compiler
-  // checks: prefer these to map_fd().
-  syva_bpf* skeleton() { return skel_; }
-  // A map by its name, which only run time checks (EnforcerError if there is
-  // none).
-  int map_fd(const char* name) const;
+  // checks.
+  syva_bpf* skeleton() const { return skel_; }
 
  private:
   void open_and_load();

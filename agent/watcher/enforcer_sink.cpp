@@ -5,6 +5,8 @@
 
 #include <cstring>
 
+#include "syva.skel.h"
+
 namespace syva {
 
 ZoneSlot EnforcerSink::zone_for(const std::string& zone) {
@@ -14,7 +16,7 @@ ZoneSlot EnforcerSink::zone_for(const std::string& zone) {
     // previous agent, re-adopted from the pins) is known but still has no
     // policy: the pinned flags say which.
     syva_zone_policy policy{};
-    const bool defined = bpf_map_lookup_elem(enforcer_.map_fd("zone_policy"), &id, &policy) == 0 &&
+    const bool defined = bpf_map_lookup_elem(bpf_map__fd(enforcer_.skeleton()->maps.zone_policy), &id, &policy) == 0 &&
                          (policy.flags & SYVA_ZONE_F_DEFINED) != 0;
     return {id, defined};
   }
@@ -53,7 +55,7 @@ std::map<uint64_t, uint32_t> EnforcerSink::superblock_owners() {
 
 syva_zone_policy EnforcerSink::zone_policy(uint32_t zone_id) {
   syva_zone_policy policy{};
-  bpf_map_lookup_elem(enforcer_.map_fd("zone_policy"), &zone_id, &policy);
+  bpf_map_lookup_elem(bpf_map__fd(enforcer_.skeleton()->maps.zone_policy), &zone_id, &policy);
   return policy;
 }
 

@@ -18,6 +18,7 @@
 #include "enforcer/kernel_ids.h"
 #include "events/event_reader.h"
 #include "support/exit_codes.h"
+#include "syva.skel.h"
 
 namespace syva::ktest {
 
@@ -222,7 +223,7 @@ syva_counters counters(syva_hook hook) { return enforcer().counters()[hook]; }
 
 std::vector<syva_event> drain_events() {
   std::vector<syva_event> out;
-  EventReader reader(enforcer().map_fd("events"), [&out](const syva_event& e) { out.push_back(e); });
+  EventReader reader(bpf_map__fd(enforcer().skeleton()->maps.events), [&out](const syva_event& e) { out.push_back(e); });
   reader.drain();
   return out;
 }

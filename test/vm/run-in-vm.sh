@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs a command inside a QEMU VM booted on a Debian cloud kernel (--kernel;
 # Debian 12's 6.1 by default) with the bpf LSM enabled, and exits with that
 # command's exit code. The host kernel refuses to load BPF-LSM programs, so
