@@ -52,14 +52,10 @@ static __always_inline int judge_inode(enum syva_hook hook, struct inode *inode,
 	return refuse(hook, caller, cgroup, owner, &t);
 }
 
-static __always_inline struct inode *dir_inode(const struct path *dir)
-{
-	return BPF_CORE_READ(dir, dentry, d_inode);
-}
-
-/* An entry made in, or removed from, `dir`; `entry` is given when the
- * entry's own inode is changed too (removed, or replaced by a rename). */
-static __always_inline int decide_entry(enum syva_hook hook, const struct path *dir, struct dentry *entry)
+/* A change that touches up to four inodes (null: none there): each is
+ * judged, and one allow is counted when none refused. */
+static __always_inline int decide_change(enum syva_hook hook, struct inode *a, struct inode *b,
+					 struct inode *c, struct inode *d)
 {
 	__u64 cgroup;
 	__u32 caller = current_zone(&cgroup);
@@ -67,43 +63,58 @@ static __always_inline int decide_entry(enum syva_hook hook, const struct path *
 
 	if (caller == SYVA_ZONE_NONE)
 		return 0;
-	denied = judge_inode(hook, dir_inode(dir), caller, cgroup);
-	if (!denied && entry)
-		denied = judge_inode(hook, BPF_CORE_READ(entry, d_inode), caller, cgroup);
+	denied = judge_inode(hook, a, caller, cgroup);
+	if (!denied)
+		denied = judge_inode(hook, b, caller, cgroup);
+	if (!denied)
+		denied = judge_inode(hook, c, caller, cgroup);
+	if (!denied)
+		denied = judge_inode(hook, d, caller, cgroup);
 	if (!denied)
 		count(hook, SYVA_ALLOW);
 	return denied;
 }
 
+static __always_inline struct inode *dir_inode(const struct path *dir)
+{
+	return BPF_CORE_READ(dir, dentry, d_inode);
+}
+
+static __always_inline struct inode *entry_inode(struct dentry *entry)
+{
+	return BPF_CORE_READ(entry, d_inode);
+}
+
+/* Removing an entry changes the directory and the file. */
 SEC("lsm/path_unlink")
 int BPF_PROG(syva_path_unlink, const struct path *dir, struct dentry *dentry)
 {
-	return decide_entry(SYVA_HOOK_PATH_UNLINK, dir, dentry);
+	return decide_change(SYVA_HOOK_PATH_UNLINK, dir_inode(dir), entry_inode(dentry), 0, 0);
 }
 
 SEC("lsm/path_rmdir")
 int BPF_PROG(syva_path_rmdir, const struct path *dir, struct dentry *dentry)
 {
-	return decide_entry(SYVA_HOOK_PATH_RMDIR, dir, dentry);
+	return decide_change(SYVA_HOOK_PATH_RMDIR, dir_inode(dir), entry_inode(dentry), 0, 0);
 }
 
 /* Making an entry: open(O_CREAT) of a new file comes here too. */
 SEC("lsm/path_mknod")
-int BPF_PROG(syva_path_mknod, const struct path *dir, struct dentry *dentry)
+int BPF_PROG(syva_path_mknod, const struct path *dir)
 {
-	return decide_entry(SYVA_HOOK_PATH_CREATE, dir, 0);
+	return decide_change(SYVA_HOOK_PATH_CREATE, dir_inode(dir), 0, 0, 0);
 }
 
 SEC("lsm/path_mkdir")
-int BPF_PROG(syva_path_mkdir, const struct path *dir, struct dentry *dentry)
+int BPF_PROG(syva_path_mkdir, const struct path *dir)
 {
-	return decide_entry(SYVA_HOOK_PATH_CREATE, dir, 0);
+	return decide_change(SYVA_HOOK_PATH_CREATE, dir_inode(dir), 0, 0, 0);
 }
 
 SEC("lsm/path_symlink")
-int BPF_PROG(syva_path_symlink, const struct path *dir, struct dentry *dentry)
+int BPF_PROG(syva_path_symlink, const struct path *dir)
 {
-	return decide_entry(SYVA_HOOK_PATH_CREATE, dir, 0);
+	return decide_change(SYVA_HOOK_PATH_CREATE, dir_inode(dir), 0, 0, 0);
 }
 
 /* A hard link makes the file reachable from a new name: the file and the
@@ -111,16 +122,7 @@ int BPF_PROG(syva_path_symlink, const struct path *dir, struct dentry *dentry)
 SEC("lsm/path_link")
 int BPF_PROG(syva_path_link, struct dentry *old_dentry, const struct path *new_dir)
 {
-	__u64 cgroup;
-	__u32 caller = current_zone(&cgroup);
-	int denied;
-
-	if (caller == SYVA_ZONE_NONE)
-		return 0;
-	denied = judge_inode(SYVA_HOOK_PATH_LINK, BPF_CORE_READ(old_dentry, d_inode), caller, cgroup);
-	if (denied)
-		return denied;
-	return decide_entry(SYVA_HOOK_PATH_LINK, new_dir, 0);
+	return decide_change(SYVA_HOOK_PATH_LINK, entry_inode(old_dentry), dir_inode(new_dir), 0, 0);
 }
 
 /* Renaming changes the file moved, the file it replaces (or, with
@@ -129,66 +131,42 @@ SEC("lsm/path_rename")
 int BPF_PROG(syva_path_rename, const struct path *old_dir, struct dentry *old_dentry,
 	     const struct path *new_dir, struct dentry *new_dentry)
 {
-	__u64 cgroup;
-	__u32 caller = current_zone(&cgroup);
-	int denied;
-
-	if (caller == SYVA_ZONE_NONE)
-		return 0;
-	denied = judge_inode(SYVA_HOOK_PATH_RENAME, BPF_CORE_READ(old_dentry, d_inode), caller, cgroup);
-	if (denied)
-		return denied;
-	denied = decide_entry(SYVA_HOOK_PATH_RENAME, old_dir, 0);
-	if (denied)
-		return denied;
-	return decide_entry(SYVA_HOOK_PATH_RENAME, new_dir, new_dentry);
-}
-
-static __always_inline int decide_dentry(enum syva_hook hook, struct dentry *dentry)
-{
-	__u64 cgroup;
-	__u32 caller = current_zone(&cgroup);
-	int denied;
-
-	if (caller == SYVA_ZONE_NONE)
-		return 0;
-	denied = judge_inode(hook, BPF_CORE_READ(dentry, d_inode), caller, cgroup);
-	if (!denied)
-		count(hook, SYVA_ALLOW);
-	return denied;
+	return decide_change(SYVA_HOOK_PATH_RENAME, entry_inode(old_dentry), dir_inode(old_dir),
+			     dir_inode(new_dir), entry_inode(new_dentry));
 }
 
 /* chmod, chown, utimes and every truncation, through notify_change. */
 SEC("lsm/inode_setattr")
 int BPF_PROG(syva_inode_setattr, void *arg0, void *arg1)
 {
-	return decide_dentry(SYVA_HOOK_INODE_SETATTR, inode_setattr_dentry_arg ? arg1 : arg0);
+	return decide_change(SYVA_HOOK_INODE_SETATTR,
+			     entry_inode((struct dentry *)(inode_setattr_dentry_arg ? arg1 : arg0)), 0, 0, 0);
 }
 
 /* The first argument is the mount's user namespace or idmap, by version. */
 SEC("lsm/inode_setxattr")
 int BPF_PROG(syva_inode_setxattr, void *mount_ids, struct dentry *dentry)
 {
-	return decide_dentry(SYVA_HOOK_INODE_XATTR, dentry);
+	return decide_change(SYVA_HOOK_INODE_XATTR, entry_inode(dentry), 0, 0, 0);
 }
 
 SEC("lsm/inode_removexattr")
 int BPF_PROG(syva_inode_removexattr, void *mount_ids, struct dentry *dentry)
 {
-	return decide_dentry(SYVA_HOOK_INODE_XATTR, dentry);
+	return decide_change(SYVA_HOOK_INODE_XATTR, entry_inode(dentry), 0, 0, 0);
 }
 
 /* POSIX ACLs have hooks of their own since 6.2. */
 SEC("lsm/inode_set_acl")
 int BPF_PROG(syva_inode_set_acl, void *idmap, struct dentry *dentry)
 {
-	return decide_dentry(SYVA_HOOK_INODE_XATTR, dentry);
+	return decide_change(SYVA_HOOK_INODE_XATTR, entry_inode(dentry), 0, 0, 0);
 }
 
 SEC("lsm/inode_remove_acl")
 int BPF_PROG(syva_inode_remove_acl, void *idmap, struct dentry *dentry)
 {
-	return decide_dentry(SYVA_HOOK_INODE_XATTR, dentry);
+	return decide_change(SYVA_HOOK_INODE_XATTR, entry_inode(dentry), 0, 0, 0);
 }
 
 /* A new inode in a directory a zone owns is that zone's, whoever makes it.

@@ -29,6 +29,17 @@ namespace fs = std::filesystem;
 
 namespace syva {
 
+namespace {
+
+// The kernel id of a map, program or link; 0 if it cannot be read.
+template <typename Info>
+uint32_t object_id(int fd, Info info) {
+  uint32_t len = sizeof(info);
+  return fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0 ? info.id : 0u;
+}
+
+}  // namespace
+
 Enforcer::Enforcer(EnforcerOptions options) : options_(std::move(options)) {
   capture_libbpf_log();
 
@@ -54,9 +65,9 @@ Enforcer::Enforcer(EnforcerOptions options) : options_(std::move(options)) {
 
 void Enforcer::open_and_load() {
   auto loaded = load_object(
-      [&](syva_bpf& skel) {
+      [&](syva_bpf& skel, const btf* vmlinux) {
         prepare_map_pins(skel, options_.pin_path);
-        set_hook_argument_positions(&skel);
+        if (vmlinux) set_hook_argument_positions(&skel, vmlinux);
       },
       options_.load_programs);
   skel_ = loaded.skel;
@@ -75,8 +86,10 @@ void Enforcer::open_and_load() {
 void Enforcer::attach() {
   if (!options_.load_programs) throw EnforcerError("programs were not loaded (maps-only mode)");
   // Maps and programs are named before the hooks that guard them attach;
-  // links as soon as they exist.
-  register_own_objects();
+  // links as soon as they exist. A previous agent's ids are forgotten only
+  // then, as its links enforce until these replace them.
+  OwnObjects own = own_maps_and_programs();
+  record_own_objects(own);
   std::vector<std::pair<bpf_program*, bpf_link*>> fresh;
   for (bpf_program* prog : enforcing_programs(*skel_)) {
     if (!bpf_program__autoload(prog)) continue;  // not loaded: nothing to attach
@@ -93,32 +106,31 @@ void Enforcer::attach() {
   pin_links(options_.pin_path, fresh);
   links_.clear();
   for (const auto& [prog, link] : fresh) links_.push_back(link);
-  register_own_objects();
+  for (bpf_link* link : links_)
+    if (uint32_t id = object_id(bpf_link__fd(link), bpf_link_info{})) own.emplace(SYVA_OBJECT_LINK, id);
+  record_own_objects(own);
+  for (const auto& key : map_keys<syva_object>(bpf_map__fd(skel_->maps.syva_objects)))
+    if (!own.count({key.kind, key.id})) remove_entry(skel_->maps.syva_objects, key);
 }
 
-// Names the maps, programs and links this agent owns in syva_objects, so
-// that no zoned process gets a descriptor of one; ids of a previous
-// agent's generation go (its programs are detached by now).
-void Enforcer::register_own_objects() {
-  std::set<std::pair<uint32_t, uint32_t>> own;
-  auto id_of = [](int fd, auto info) {
-    uint32_t len = sizeof(info);
-    return fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0 ? info.id : 0u;
-  };
+// syva_objects names what this agent owns, so that no zoned process gets a
+// descriptor of one.
+Enforcer::OwnObjects Enforcer::own_maps_and_programs() const {
+  OwnObjects own;
   bpf_map* map;
   bpf_object__for_each_map(map, skel_->obj) {
-    if (uint32_t id = id_of(bpf_map__fd(map), bpf_map_info{})) own.emplace(SYVA_OBJECT_MAP, id);
+    if (uint32_t id = object_id(bpf_map__fd(map), bpf_map_info{})) own.emplace(SYVA_OBJECT_MAP, id);
   }
   bpf_program* prog;
   bpf_object__for_each_program(prog, skel_->obj) {
-    if (uint32_t id = id_of(bpf_program__fd(prog), bpf_prog_info{})) own.emplace(SYVA_OBJECT_PROG, id);
+    if (uint32_t id = object_id(bpf_program__fd(prog), bpf_prog_info{})) own.emplace(SYVA_OBJECT_PROG, id);
   }
-  for (bpf_link* link : links_)
-    if (uint32_t id = id_of(bpf_link__fd(link), bpf_link_info{})) own.emplace(SYVA_OBJECT_LINK, id);
+  return own;
+}
+
+void Enforcer::record_own_objects(const OwnObjects& own) {
   const uint8_t one = 1;
   for (const auto& [kind, id] : own) write_entry(skel_->maps.syva_objects, syva_object{kind, id}, one);
-  for (const auto& key : map_keys<syva_object>(bpf_map__fd(skel_->maps.syva_objects)))
-    if (!own.count({key.kind, key.id})) remove_entry(skel_->maps.syva_objects, key);
 }
 
 void Enforcer::record_left_out(const std::vector<ProgramLeftOut>& left_out) {

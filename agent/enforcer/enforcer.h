@@ -13,6 +13,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "enforcer/errors.h"
@@ -101,7 +102,10 @@ class Enforcer {
  private:
   void open_and_load();
   void record_left_out(const std::vector<ProgramLeftOut>& left_out);
-  void register_own_objects();
+  // (kind, id) of the BPF objects this agent owns (enum syva_object_kind).
+  using OwnObjects = std::set<std::pair<uint32_t, uint32_t>>;
+  OwnObjects own_maps_and_programs() const;
+  void record_own_objects(const OwnObjects& own);
   // Names of the zones that members or owned filesystems refer to.
   std::set<std::string> zones_in_use() const;
 

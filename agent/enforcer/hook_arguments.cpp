@@ -4,8 +4,6 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#include <spdlog/spdlog.h>
-
 #include "syva.skel.h"
 
 namespace syva {
@@ -49,14 +47,10 @@ std::optional<unsigned> lsm_argument_index(const btf* vmlinux, const std::string
   return std::nullopt;
 }
 
-void set_hook_argument_positions(syva_bpf* skel) {
-  btf* vmlinux = btf__load_vmlinux_btf();
-  if (!vmlinux) {
-    spdlog::warn("reading the kernel's BTF failed: hook argument positions are the defaults");
-    return;
-  }
+void set_hook_argument_positions(syva_bpf* skel, const btf* vmlinux) {
   if (auto at = lsm_argument_index(vmlinux, "inode_setattr", "dentry")) skel->rodata->inode_setattr_dentry_arg = *at;
-  btf__free(vmlinux);
+  if (auto count = lsm_argument_count(vmlinux, "perf_event_open"); count && *count > 0)
+    skel->rodata->perf_event_open_type_arg = *count - 1;
 }
 
 }  // namespace syva

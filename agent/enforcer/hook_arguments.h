@@ -23,9 +23,9 @@ std::optional<unsigned> lsm_argument_index(const btf* vmlinux, const std::string
 // kernel has no such hook.
 std::optional<unsigned> lsm_argument_count(const btf* vmlinux, const std::string& hook);
 
-// Sets the skeleton's argument positions for the running kernel (opened,
-// not yet loaded). A hook the kernel lacks keeps its default: its program
-// then fails to load and is reported with the others the kernel refused.
-void set_hook_argument_positions(syva_bpf* skel);
+// Sets the skeleton's argument positions (opened, not yet loaded) from the
+// kernel's BTF. A hook the kernel lacks keeps its default; its program is
+// not loaded (program_load.h).
+void set_hook_argument_positions(syva_bpf* skel, const btf* vmlinux);
 
 }  // namespace syva

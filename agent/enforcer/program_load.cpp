@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "enforcer/errors.h"
+#include "enforcer/hook_arguments.h"
 #include "enforcer/kernel_support.h"
 #include "enforcer/libbpf_log.h"
 #include "syva.skel.h"
@@ -26,10 +27,6 @@ constexpr const char* kSelftestProbe = "syva_selftest_probe";
 std::string hook_of(bpf_program* prog) {
   const std::string section = bpf_program__section_name(prog);
   return section.starts_with("lsm/") ? section.substr(4) : section;
-}
-
-bool kernel_has_hook(const btf* vmlinux, const std::string& hook) {
-  return btf__find_by_name_kind(vmlinux, ("bpf_lsm_" + hook).c_str(), BTF_KIND_FUNC) >= 0;
 }
 
 }  // namespace
@@ -56,7 +53,7 @@ Refusal refusal_in(const std::vector<std::string>& warnings) {
   return r;
 }
 
-LoadedObject load_object(const std::function<void(syva_bpf&)>& prepare, bool load_programs) {
+LoadedObject load_object(const std::function<void(syva_bpf&, const btf*)>& prepare, bool load_programs) {
   btf* vmlinux = load_programs ? btf__load_vmlinux_btf() : nullptr;
   std::set<std::string> refused;
   LoadedObject out;
@@ -66,14 +63,14 @@ LoadedObject load_object(const std::function<void(syva_bpf&)>& prepare, bool loa
       btf__free(vmlinux);
       throw EnforcerError(fmt::format("opening the BPF object failed: {}", strerror(errno)));
     }
-    prepare(*skel);
+    prepare(*skel, vmlinux);
     std::vector<ProgramLeftOut> left_out;
     bpf_program* prog;
     bpf_object__for_each_program(prog, skel->obj) {
       const std::string name = bpf_program__name(prog), hook = hook_of(prog);
       if (!load_programs) {
         bpf_program__set_autoload(prog, false);
-      } else if (vmlinux && !kernel_has_hook(vmlinux, hook)) {
+      } else if (vmlinux && !lsm_argument_count(vmlinux, hook)) {
         bpf_program__set_autoload(prog, false);
         left_out.push_back({name, hook, "this kernel has no such LSM hook", false});
       } else if (refused.count(name)) {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+struct btf;
 struct syva_bpf;
 
 namespace syva {
@@ -29,10 +30,11 @@ struct LoadedObject {
 };
 
 // Opens and loads the skeleton. `prepare` runs after each open and before
-// the load (pin paths, read-only settings, autoload). A refusal means a
+// the load (pin paths, read-only settings), with the kernel's BTF (read
+// once; null in maps-only mode or where the kernel has none). A refusal means a
 // fresh open, as libbpf loads an object once: `prepare` must be repeatable.
 // Throws KernelUnsupported when the kernel refuses the object as a whole.
-LoadedObject load_object(const std::function<void(syva_bpf&)>& prepare, bool load_programs);
+LoadedObject load_object(const std::function<void(syva_bpf&, const btf*)>& prepare, bool load_programs);
 
 // "syva_file_open" for libbpf's "prog 'syva_file_open': ..." warnings; the
 // program the last failed load stopped at and the verifier's reason, from
