@@ -102,10 +102,14 @@ int main(int argc, char** argv) {
     const std::string ns = cd.ns("lat");
     cd.import_image(ns);
     syva::Enforcer enforcer(syva::EnforcerOptions{pin, false});
-    enforcer.apply_policy(syva::compile_policy(syva::load_policy_dir(std::string(SYVA_SOURCE_DIR) + "/policies")));
+    const auto policy = syva::compile_policy(syva::load_policy_dir(std::string(SYVA_SOURCE_DIR) + "/policies"));
+    enforcer.apply_policy(policy);
     syva::EnforcerSink sink(enforcer);
     syva::WatcherOptions options;
     options.socket = cd.socket();
+    // The shipped policies admit their own namespaces; this run's is private.
+    options.admission = policy.admission;
+    options.admission["frontend"].containerd_namespaces = {ns};
     syva::ContainerdWatcher watcher(options, sink);
     watcher.start();
     const auto deadline = Clock::now() + std::chrono::seconds(20);

@@ -43,9 +43,10 @@ static __always_inline int judge_inode(enum syva_hook hook, struct inode *inode,
 	t.dev = key.dev;
 	t.ino = key.ino;
 	/* Syva's own pins: removing or renaming one would detach a program or
-	 * orphan a map. No zone touches the BPF filesystem's entries. */
+	 * orphan a map. No zone touches the BPF filesystem's entries; a pending
+	 * cgroup may (see refuse_own_object in syscalls.bpf.c). */
 	if (BPF_CORE_READ(inode, i_sb, s_magic) == BPF_FS_MAGIC)
-		return refuse(SYVA_HOOK_SYVA_OBJECTS, caller, cgroup, SYVA_ZONE_NONE, &t);
+		return caller == SYVA_ZONE_PENDING ? 0 : refuse(SYVA_HOOK_SYVA_OBJECTS, caller, cgroup, SYVA_ZONE_NONE, &t);
 	owner = zone_of_file(&key);
 	if (owner == SYVA_ZONE_NONE || owner == caller || pair_allowed(caller, owner))
 		return 0;

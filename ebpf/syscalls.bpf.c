@@ -58,7 +58,10 @@ static __always_inline int refuse_own_object(__u32 kind, __u32 id, __u32 cmd)
 	__u64 cgroup;
 	__u32 caller = current_zone(&cgroup);
 
-	if (caller == SYVA_ZONE_NONE)
+	/* A pending cgroup may be the agent's own, started under a guarded
+	 * root while the previous agent's programs enforce: it must reach the
+	 * pins to place itself (and everything else). */
+	if (caller == SYVA_ZONE_NONE || caller == SYVA_ZONE_PENDING)
 		return 0;
 	if (kind != SYVA_OBJECT_ANY && !bpf_map_lookup_elem(&syva_objects, &key))
 		return 0;

@@ -14,6 +14,18 @@
 
 #define SYVA_ZONE_NONE 0u /* "no zone": unzoned caller, unowned file, host task */
 #define SYVA_MAX_ZONES 16384
+/*
+ * Two zone ids are not zones but states, at the top of the id range, which
+ * policies never get. Both reach nothing and own nothing: their members are
+ * confined alone, each cgroup apart from every other, with no pairs.
+ *   PENDING: a cgroup made under a guarded root (a container runtime's
+ *            hierarchy) that the agent has not placed yet; the kernel writes
+ *            it when the cgroup is made, before any process can join.
+ *   QUARANTINE: a container the agent could not place where it asked.
+ */
+#define SYVA_ZONE_PENDING (SYVA_MAX_ZONES - 1)
+#define SYVA_ZONE_QUARANTINE (SYVA_MAX_ZONES - 2)
+#define SYVA_FIRST_STATE_ZONE SYVA_ZONE_QUARANTINE /* policy zones: 1 .. this - 1 */
 #define SYVA_MAX_MEMBERS 65536
 #define SYVA_MAX_INODES (1u << 22) /* allocated per entry: a bound, not a reservation */
 #define SYVA_MAX_SUPERBLOCKS 65536
@@ -38,8 +50,9 @@
  *          forbids the operation whatever it touches; MARKER, records what
  *          later checks read and counts only its failures; PROBE, the
  *          start-up self-test, never attached while enforcing.
- *   hooks: the LSM hooks whose programs make the check (a unit test holds
- *          this against the sections of the programs in the skeleton).
+ *   hooks: the LSM hooks whose programs make the check, and tracepoints as
+ *          "tp_btf/<name>" (a unit test holds this against the sections of
+ *          the programs in the skeleton).
  */
 #define SYVA_CHECKS(X)                                                                          \
 	X(FILE_OPEN, "file_open", CROSS_ZONE, "file_open")                                      \
@@ -100,7 +113,9 @@
 	X(TASK_SETPGID, "task_setpgid", CROSS_ZONE, "task_setpgid")                             \
 	X(PTRACE_TRACEME, "ptrace_traceme", CROSS_ZONE, "ptrace_traceme")                       \
 	/* Syva's own maps, programs, links and pins */                                         \
-	X(SYVA_OBJECTS, "syva_objects", CROSS_ZONE, "bpf bpf_map bpf_prog path_unlink path_rmdir path_rename")
+	X(SYVA_OBJECTS, "syva_objects", CROSS_ZONE, "bpf bpf_map bpf_prog path_unlink path_rmdir path_rename") \
+	/* cgroups under a guarded root start PENDING; their entries go with them */            \
+	X(CGROUP_PENDING, "cgroup_pending", MARKER, "tp_btf/cgroup_mkdir tp_btf/cgroup_rmdir")
 
 enum syva_check_kind {
 	SYVA_KIND_CROSS_ZONE = 0,
@@ -130,6 +145,15 @@ enum syva_op {
 
 /* zone_membership: cgroup v2 id -> zone id */
 typedef __u64 syva_cgroup_id;
+
+/* guarded_roots key: the name of a top-level cgroup (a directory in the
+ * cgroup2 root, e.g. "kubepods.slice") under which every new cgroup starts
+ * PENDING. NUL-padded. */
+#define SYVA_CGROUP_NAME_LEN 64
+#define SYVA_MAX_GUARDED_ROOTS 64
+struct syva_cgroup_name {
+	char name[SYVA_CGROUP_NAME_LEN];
+};
 
 /* inode_zone key: the file's superblock device in the kernel's own dev_t
  * encoding (MAJOR << 20 | MINOR, as in sb->s_dev, not stat's st_dev) and

@@ -181,12 +181,20 @@ static __always_inline int refuse(enum syva_hook hook, __u32 caller, __u64 calle
 	return -EPERM;
 }
 
+/* Pending and quarantined cgroups share a zone id but not a zone: each is
+ * alone. */
+static __always_inline int same_zone(__u32 caller, __u64 caller_cgroup, __u32 target, __u64 target_cgroup)
+{
+	return target == caller && (caller < SYVA_FIRST_STATE_ZONE || target_cgroup == caller_cgroup);
+}
+
 /* caller and target are both known here; target may be SYVA_ZONE_NONE (the
  * host), which no zone may reach. */
 static __always_inline int decide(enum syva_hook hook, __u32 caller, __u64 caller_cgroup, __u32 target,
 				  const struct syva_target *t)
 {
-	if (target == caller || (target != SYVA_ZONE_NONE && pair_allowed(caller, target))) {
+	if (same_zone(caller, caller_cgroup, target, t->cgroup) ||
+	    (target != SYVA_ZONE_NONE && pair_allowed(caller, target))) {
 		count(hook, SYVA_ALLOW);
 		return 0;
 	}

@@ -137,6 +137,15 @@ struct {
 	__type(value, __u8);
 } syva_objects SEC(".maps") __weak;
 
+/* Top-level cgroups under which a new cgroup starts PENDING (see
+ * placement.bpf.c). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SYVA_MAX_GUARDED_ROOTS);
+	__type(key, struct syva_cgroup_name);
+	__type(value, __u8);
+} guarded_roots SEC(".maps") __weak;
+
 /* Not read by any program: pinned so that `syva status` can read it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

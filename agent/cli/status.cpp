@@ -68,6 +68,10 @@ void judge_health(StatusReport& r) {
     why.push_back("agent not running: the pinned programs still enforce, but membership is not kept up to date");
   else if (r.agent_state.containerd == SYVA_CONTAINERD_UNREACHABLE)
     why.push_back("containerd unreachable: new containers are not put in zones");
+  if (r.quarantined)
+    why.push_back(fmt::format("{} container cgroup(s) in quarantine: they could not be placed where they asked (the "
+                              "agent's log says why, on its QUARANTINE lines)",
+                              r.quarantined));
   if (!r.programs_refused.empty())
     why.push_back(fmt::format("the kernel refused {} hook program(s), which do not enforce: {} ({})",
                               r.programs_refused.size(), text_of(r.agent_state.programs_refused),
@@ -120,6 +124,8 @@ StatusReport read_status(const std::string& pin_path) {
   }
   if (PinnedFd members(pin_path + "/zone_membership"); members) {
     for (const auto& [cgroup, zone] : read_zone_entries(members.get())) {
+      r.quarantined += zone == SYVA_ZONE_QUARANTINE;
+      r.pending += zone == SYVA_ZONE_PENDING;
       if (auto it = zones.find(zone); it != zones.end())
         ++it->second.members;
       else
@@ -193,6 +199,8 @@ std::string format_status_json(const StatusReport& r) {
   j["zones"] = nlohmann::json::array();
   for (const auto& z : r.zones) j["zones"].push_back({{"id", z.id}, {"name", z.name}, {"members", z.members}});
   j["unknown_zone_members"] = r.unknown_zone_members;
+  j["quarantined"] = r.quarantined;
+  j["pending"] = r.pending;
   j["hooks"] = nlohmann::json::object();
   for (const auto& h : r.hooks)
     j["hooks"][h.name] = {{"allow", h.counters.allow},

@@ -40,6 +40,8 @@ struct StatusReport {
   std::vector<std::string> programs_refused;
   std::vector<ZoneStatus> zones;
   uint64_t unknown_zone_members = 0;  // members whose zone id has no name
+  uint64_t quarantined = 0;           // cgroups in quarantine (a degradation)
+  uint64_t pending = 0;  // cgroups made under a guarded root and not placed (pod cgroups among them)
   std::vector<HookStatus> hooks;
   uint64_t dropped_events = 0;
   syva_agent_state agent_state{};

@@ -18,6 +18,7 @@
 #include <optional>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include "daemon/policy_dir_watch.h"
@@ -28,6 +29,8 @@
 #include "policy/compiled_policy.h"
 #include "policy/policy_loader.h"
 #include "syva.skel.h"
+#include "enforcer/kernel_ids.h"
+#include "watcher/cgroup_path.h"
 #include "watcher/containerd_watcher.h"
 #include "watcher/enforcer_sink.h"
 
@@ -124,6 +127,17 @@ int run_agent(const AgentOptions& options) {
     return kExitFailure;
   }
 
+  // Started under a guarded root while a previous agent's programs enforce
+  // (the DaemonSet's pod after an update): the kernel made this agent's own
+  // cgroup PENDING. It leaves that state before doing anything else.
+  try {
+    const auto own = cgroup_of_pid(getpid(), cgroup2_mount());
+    if (enforcer->clear_pending(own.id))
+      spdlog::warn("this agent's own cgroup {} was pending (made under a guarded root): cleared", own.path);
+  } catch (const std::exception& e) {
+    spdlog::warn("cannot read this agent's own cgroup: {}", e.what());
+  }
+
   try {
     const auto self = std::filesystem::read_symlink("/proc/self/exe").string();
     SelftestResult st = run_selftest(*enforcer, self);
@@ -137,6 +151,7 @@ int run_agent(const AgentOptions& options) {
 
     enforcer->apply_policy(*policy);
     record_policy(*enforcer, "");
+    enforcer->set_guarded_roots(options.guarded_roots);
     enforcer->attach();
   } catch (const KernelUnsupported& e) {
     spdlog::error("cannot enforce: {}", e.what());
@@ -153,7 +168,12 @@ int run_agent(const AgentOptions& options) {
   events.start();
   // Membership comes from containerd; the watcher retries while containerd is away.
   EnforcerSink membership(*enforcer);
-  ContainerdWatcher watcher(WatcherOptions{options.containerd_sock}, membership);
+  WatcherOptions watch{.socket = options.containerd_sock};
+  watch.unzoned = options.unzoned;
+  watch.admission = policy->admission;
+  ContainerdWatcher watcher(watch, membership);
+  spdlog::info("containers that name no zone: {}; new cgroups start pending under: {}", describe(options.unzoned),
+               options.guarded_roots.empty() ? "none (--guard-cgroup)" : fmt::format("{}", fmt::join(options.guarded_roots, ", ")));
   watcher.start();
   spdlog::info("enforcing: {} hooks attached, maps pinned at {}", enforcer->attached_programs(), options.pin_path);
 
@@ -174,6 +194,7 @@ int run_agent(const AgentOptions& options) {
     }
     try {
       enforcer->apply_policy(*next);
+      watcher.set_admission(next->admission);
       names.set(enforcer->zone_names());
       record_policy(*enforcer, "");
       spdlog::info("policy reloaded: generation {}", enforcer->state().policy_generation);

@@ -3,6 +3,9 @@
 #pragma once
 
 #include <string>
+#include <vector>
+
+#include "watcher/placement.h"
 
 namespace syva {
 
@@ -12,6 +15,10 @@ struct AgentOptions {
   std::string containerd_sock = "/run/containerd/containerd.sock";
   // On SIGTERM/SIGINT leave enforcement pinned for the next agent.
   bool persist = false;
+  // Containers that name no zone (--unzoned, --exempt-namespace).
+  UnzonedSetting unzoned;
+  // Top-level cgroups whose new cgroups start PENDING (--guard-cgroup).
+  std::vector<std::string> guarded_roots;
 };
 
 // Exit codes, also documented in `syva --help`.

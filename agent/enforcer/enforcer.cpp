@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <set>
 #include <utility>
 
 #include <fmt/format.h>
@@ -23,6 +24,7 @@
 #include "enforcer/pins.h"
 #include "enforcer/program_load.h"
 #include "enforcer/zone_slots.h"
+#include "policy/admission.h"
 #include "syva.skel.h"
 
 namespace fs = std::filesystem;
@@ -190,7 +192,25 @@ uint32_t Enforcer::ensure_zone(const std::string& name) {
   if (uint32_t id = zone_id(name)) return id;
   std::lock_guard lock(zones_mutex_);
   auto slots = assign_zone_ids(zone_names_, {name}, {zone_names_.begin(), zone_names_.end()});
-  if (slots.size() >= SYVA_MAX_ZONES) throw EnforcerError("zone table full");
+  if (slots.size() >= SYVA_FIRST_STATE_ZONE) {
+    // Full: zones without a policy that nothing is in any more give their
+    // ids back.
+    std::set<std::string> keep = zones_in_use();
+    for (uint32_t id = 1; id <= zone_names_.size(); ++id) {
+      syva_zone_policy policy{};
+      if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.zone_policy), &id, &policy) == 0 &&
+          (policy.flags & SYVA_ZONE_F_DEFINED))
+        keep.insert(zone_names_[id - 1]);
+    }
+    slots = assign_zone_ids(zone_names_, {name}, keep);
+    if (slots.size() >= SYVA_FIRST_STATE_ZONE)
+      throw EnforcerError(fmt::format("zone table full ({} zones in use)", SYVA_FIRST_STATE_ZONE - 1));
+    for (uint32_t id = 1; id <= zone_names_.size(); ++id)
+      if (!zone_names_[id - 1].empty() && (id > slots.size() || slots[id - 1] != zone_names_[id - 1])) {
+        write_entry(skel_->maps.zone_names, id, syva_zone_name{});
+        write_entry(skel_->maps.zone_policy, id, syva_zone_policy{});
+      }
+  }
   const uint32_t id = std::find(slots.begin(), slots.end(), name) - slots.begin() + 1;
   syva_zone_name v{};
   name.copy(v.name, sizeof(v.name) - 1);
@@ -198,7 +218,10 @@ uint32_t Enforcer::ensure_zone(const std::string& name) {
   write_entry(skel_->maps.zone_policy, id, undefined);
   write_entry(skel_->maps.zone_names, id, v);
   zone_names_ = std::move(slots);
-  spdlog::warn("zone '{}' has no policy file: created as zone id {} with no allowed pairs", name, id);
+  if (name.starts_with(kIsolatedZonePrefix))
+    spdlog::info("zone '{}' made as zone id {}: a container's own, with no allowed pairs", name, id);
+  else
+    spdlog::warn("zone '{}' has no policy file: created as zone id {} with no allowed pairs", name, id);
   return id;
 }
 
@@ -207,6 +230,28 @@ void Enforcer::set_member(uint64_t cgroup_id, uint32_t zone) {
 }
 
 void Enforcer::remove_member(uint64_t cgroup_id) { remove_entry(skel_->maps.zone_membership, cgroup_id); }
+
+bool Enforcer::clear_pending(uint64_t cgroup_id) {
+  uint32_t zone = 0;
+  if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.zone_membership), &cgroup_id, &zone) != 0 ||
+      zone != SYVA_ZONE_PENDING)
+    return false;
+  remove_entry(skel_->maps.zone_membership, cgroup_id);
+  return true;
+}
+
+void Enforcer::set_guarded_roots(const std::vector<std::string>& names) {
+  std::set<std::string> wanted(names.begin(), names.end());
+  const uint8_t one = 1;
+  for (const auto& name : wanted) {
+    syva_cgroup_name key{};
+    name.copy(key.name, sizeof(key.name) - 1);
+    write_entry(skel_->maps.guarded_roots, key, one);
+  }
+  for (const auto& key : map_keys<syva_cgroup_name>(bpf_map__fd(skel_->maps.guarded_roots)))
+    if (!wanted.count(std::string(key.name, strnlen(key.name, sizeof(key.name)))))
+      remove_entry(skel_->maps.guarded_roots, key);
+}
 
 std::map<uint64_t, uint32_t> Enforcer::members() const {
   return read_zone_entries(bpf_map__fd(skel_->maps.zone_membership));

@@ -69,6 +69,11 @@ class Enforcer {
 
   void set_member(uint64_t cgroup_id, uint32_t zone);
   void remove_member(uint64_t cgroup_id);
+  // Removes the entry only while it is PENDING; true if it was.
+  bool clear_pending(uint64_t cgroup_id);
+  // Top-level cgroups (names in the cgroup2 root) under which the kernel
+  // marks every new cgroup PENDING; replaces the previous set.
+  void set_guarded_roots(const std::vector<std::string>& names);
   std::map<uint64_t, uint32_t> members() const;
 
   // A filesystem owned whole by a zone (a container's overlay rootfs), by
@@ -86,9 +91,10 @@ class Enforcer {
   void update_state(const std::function<void(syva_agent_state&)>& change);
   uint32_t zone_id(const std::string& name) const;  // 0 if unknown
   // The id of `name`, creating a zone with no policy file (and so no allowed
-  // pairs) when the policy does not define it: a container that names an
-  // unknown zone is isolated, never left out. Such zones survive policy
-  // changes until the policy defines them.
+  // pairs) when the policy does not define it (a container's zone of its own
+  // under --unzoned isolate). Such zones survive policy changes while
+  // anything is in them; when the table is full, those nothing refers to
+  // any more are freed. Throws EnforcerError when it is still full.
   uint32_t ensure_zone(const std::string& name);
 
   // Sum over CPUs, per hook.
@@ -108,6 +114,7 @@ class Enforcer {
   void record_own_objects(const OwnObjects& own);
   // Names of the zones that members or owned filesystems refer to.
   std::set<std::string> zones_in_use() const;
+  void write_state_zones();
 
   EnforcerOptions options_;
   std::unique_ptr<PinLock> lock_;

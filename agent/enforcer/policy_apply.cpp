@@ -30,6 +30,7 @@
 #include <cstring>
 #include <map>
 #include <set>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -39,9 +40,27 @@
 #include "enforcer/map_readers.h"
 #include "enforcer/map_writes.h"
 #include "enforcer/zone_slots.h"
+#include "policy/admission.h"
 #include "syva.skel.h"
 
 namespace syva {
+
+// PENDING and QUARANTINE: no pairs, loopback only. Quarantine also refuses
+// every [syscalls] operation; PENDING cannot, as the runtime's own setup
+// (mounts, pivot_root) runs in the new cgroup before the agent places it.
+void Enforcer::write_state_zones() {
+  const uint64_t every_op = (1ull << (SYVA_OP_PTRACE + 1)) - 1;
+  const syva_zone_policy pending{.flags = SYVA_ZONE_F_DEFINED, .network_mode = SYVA_NET_ISOLATED};
+  const syva_zone_policy quarantine{
+      .flags = SYVA_ZONE_F_DEFINED, .network_mode = SYVA_NET_ISOLATED, .denied_ops = every_op};
+  for (const auto& [id, name, value] : {std::tuple{SYVA_ZONE_PENDING, kPendingZoneName, pending},
+                                        std::tuple{SYVA_ZONE_QUARANTINE, kQuarantineZoneName, quarantine}}) {
+    syva_zone_name v{};
+    std::string(name).copy(v.name, sizeof(v.name) - 1);
+    write_entry(skel_->maps.zone_policy, static_cast<uint32_t>(id), value);
+    write_entry(skel_->maps.zone_names, static_cast<uint32_t>(id), v);
+  }
+}
 
 std::set<std::string> Enforcer::zones_in_use() const {
   std::set<std::string> out;
@@ -54,7 +73,7 @@ std::set<std::string> Enforcer::zones_in_use() const {
 void Enforcer::apply_policy(const CompiledPolicy& compiled) {
   std::lock_guard lock(zones_mutex_);
   const auto slots = assign_zone_ids(zone_names_, compiled.zone_names, zones_in_use());
-  if (slots.size() >= SYVA_MAX_ZONES) throw EnforcerError("zone table full");
+  if (slots.size() >= SYVA_FIRST_STATE_ZONE) throw EnforcerError("zone table full");
   // compiled id -> kernel id
   std::vector<uint32_t> kid(compiled.zone_names.size() + 1, SYVA_ZONE_NONE);
   for (size_t i = 0; i < compiled.zone_names.size(); ++i)
@@ -92,11 +111,12 @@ void Enforcer::apply_policy(const CompiledPolicy& compiled) {
     name.copy(v.name, sizeof(v.name) - 1);
     write_entry(maps.zone_policy, id, value);
     write_entry(maps.zone_names, id, v);
-    if (!name.empty() && at == SYVA_ZONE_NONE && name == was)
+    if (!name.empty() && at == SYVA_ZONE_NONE && name == was && !name.starts_with(kIsolatedZonePrefix))
       spdlog::warn("zone '{}' (id {}) has no policy file; the containers in it stay there, isolated", name, id);
   }
   for (uint32_t zone : map_keys<uint32_t>(writable_fd))
     if (!writable_zones.count(zone)) bpf_map_delete_elem(writable_fd, &zone);
+  write_state_zones();
 
   // 3. Owned inodes, new before old. A file the kernel made its
   // directory's zone's stays that zone's while the zone keeps its id.

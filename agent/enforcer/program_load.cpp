@@ -24,9 +24,17 @@ namespace {
 
 constexpr const char* kSelftestProbe = "syva_selftest_probe";
 
+// As the check table names it: an LSM hook by its name, a tracepoint as
+// its section ("tp_btf/cgroup_mkdir").
 std::string hook_of(bpf_program* prog) {
   const std::string section = bpf_program__section_name(prog);
   return section.starts_with("lsm/") ? section.substr(4) : section;
+}
+
+bool kernel_has(const btf* vmlinux, const std::string& hook) {
+  if (hook.starts_with("tp_btf/"))
+    return btf__find_by_name_kind(vmlinux, ("btf_trace_" + hook.substr(7)).c_str(), BTF_KIND_TYPEDEF) >= 0;
+  return lsm_argument_count(vmlinux, hook).has_value();
 }
 
 }  // namespace
@@ -70,9 +78,9 @@ LoadedObject load_object(const std::function<void(syva_bpf&, const btf*)>& prepa
       const std::string name = bpf_program__name(prog), hook = hook_of(prog);
       if (!load_programs) {
         bpf_program__set_autoload(prog, false);
-      } else if (vmlinux && !lsm_argument_count(vmlinux, hook)) {
+      } else if (vmlinux && !kernel_has(vmlinux, hook)) {
         bpf_program__set_autoload(prog, false);
-        left_out.push_back({name, hook, "this kernel has no such LSM hook", false});
+        left_out.push_back({name, hook, "this kernel has no such hook", false});
       } else if (refused.count(name)) {
         bpf_program__set_autoload(prog, false);
       }

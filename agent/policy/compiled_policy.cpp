@@ -23,6 +23,7 @@ CompiledPolicy compile_policy(const std::vector<ZonePolicy>& zones, size_t max_i
   CompiledPolicy out;
   for (const auto& z : zones) {
     out.zone_names.push_back(z.name);
+    out.admission[z.name] = {z.namespaces, z.containerd_namespaces};
     syva_zone_policy v{};
     v.flags = SYVA_ZONE_F_DEFINED | (z.audit ? SYVA_ZONE_F_AUDIT : 0u) |
               (z.capabilities_given ? SYVA_ZONE_F_CAPS : 0u) | (z.writable_given ? SYVA_ZONE_F_WRITABLE : 0u);

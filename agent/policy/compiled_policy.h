@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "policy/admission.h"
 #include "policy/egress_table.h"
 #include "policy/zone_policy.h"
 #include "syva_abi.h"
@@ -21,6 +22,7 @@ struct CompiledPolicy {
   std::vector<std::pair<syva_inode_key, uint32_t>> inodes;         // host_paths -> owner
   std::vector<EgressEntry> egress;                                 // allowed_egress, keyed by zone id
   std::vector<std::pair<uint32_t, syva_writable_paths>> writable;  // zone id -> writable_paths
+  AdmissionTable admission;                                        // who may join each zone
 
   // Zone ids are the 1-based positions in name order: stable for a given set
   // of zone names, and never 0 (SYVA_ZONE_NONE).

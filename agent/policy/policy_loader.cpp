@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "policy/admission.h"
 #include "policy/capabilities.h"
 #include "policy/syscall_hooks.h"
 #include "syva_abi.h"
@@ -128,12 +129,23 @@ class FileReader {
 };
 
 void read_zone(FileReader& r, const toml::table& t, ZonePolicy& z) {
-  r.only_keys(t, "zone", {"mode"});
+  r.only_keys(t, "zone", {"mode", "namespaces", "containerd_namespaces"});
   if (auto mode = r.string(t, "zone", "mode")) {
     if (mode->first == "audit")
       z.audit = true;
     else if (mode->first != "enforce")
       r.problem(mode->second, "zone", "mode", fmt::format("'{}' is not one of enforce, audit", mode->first));
+  }
+  for (const char* key : {"namespaces", "containerd_namespaces"}) {
+    auto& out = std::string_view(key) == "namespaces" ? z.namespaces : z.containerd_namespaces;
+    for (auto& [pattern, where] : r.strings(t, "zone", key)) {
+      if (valid_namespace_pattern(pattern))
+        out.push_back(pattern);
+      else
+        r.problem(where, "zone", key,
+                  fmt::format("'{}' is not a namespace or pattern (1-63 of a-z, 0-9, '-', '.', '_', '*', '?')",
+                              pattern));
+    }
   }
 }
 
@@ -235,6 +247,10 @@ ZonePolicy parse_zone_policy(const std::string& path, std::vector<std::string>& 
     problems.push_back(
         fmt::format("{}: zone name '{}' (the file name) must be 1-63 of a-z, 0-9, '-', not starting or ending with '-'",
                     path, z.name));
+  else if (reserved_zone_name(z.name))
+    problems.push_back(fmt::format("{}: zone name '{}' (the file name) is reserved: '{}', '{}' and '{}*' are the "
+                                   "agent's own",
+                                   path, z.name, kPendingZoneName, kQuarantineZoneName, kIsolatedZonePrefix));
 
   toml::table root;
   try {

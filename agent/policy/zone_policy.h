@@ -32,6 +32,11 @@ struct ZonePolicy {
   // and the operation proceeds.
   bool audit = false;
 
+  // `[zone] namespaces` / `containerd_namespaces`: who may join (see
+  // policy/admission.h).
+  std::vector<std::string> namespaces;
+  std::vector<std::string> containerd_namespaces;
+
   // Enforced only when the file has a [capabilities] section.
   bool capabilities_given = false;
   uint64_t capabilities_allowed = 0;  // bit n = capability n

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "enforcer/kernel_ids.h"
+#include "policy/admission.h"
 #include "watcher/backoff.h"
 #include "watcher/cgroup_path.h"
 #include "watcher/cgroup_limits.h"
@@ -25,7 +26,7 @@ bool has_process(containerd::v1::types::Status status) {
 }  // namespace
 
 ContainerdWatcher::ContainerdWatcher(WatcherOptions options, MembershipSink& sink)
-    : options_(std::move(options)), sink_(sink), table_(sink) {}
+    : options_(std::move(options)), sink_(sink), table_(sink), admission_(options_.admission) {}
 
 ContainerdWatcher::~ContainerdWatcher() { stop(); }
 
@@ -181,30 +182,64 @@ void ContainerdWatcher::resync(ContainerdClient& client) {
     spdlog::debug("containerd: resync: map exact ({} zoned containers)", counts.kept);
 }
 
-std::optional<Member> ContainerdWatcher::member_for(const ZoneResolution& zone, const std::string& ns,
-                                                    const std::string& id, uint32_t pid) {
+void ContainerdWatcher::set_admission(AdmissionTable zones) {
+  std::lock_guard lock(admission_mutex_);
+  admission_ = std::move(zones);
+}
+
+std::optional<Member> ContainerdWatcher::member_for(const Claim& claim, const std::string& ns, const std::string& id,
+                                                    uint32_t pid) {
+  Placement p;
+  {
+    std::lock_guard lock(admission_mutex_);
+    p = place(claim, ns, admission_, options_.unzoned);
+  }
   Member m;
   m.ns = ns;
   m.container_id = id;
   m.pid = pid;
-  m.pod = zone.pod;
-  m.zone = zone.zone;
-  m.requested_zone = zone.requested;
-  m.source = zone.source;
+  m.pod = claim.pod;
+  m.requested_zone = claim.requested;
+  m.source = claim.source;
+  m.placement = p.kind;
+  m.why = p.why;
+  m.zone = p.zone;
   try {
     const auto cgroup = cgroup_of_pid(static_cast<pid_t>(pid), cgroup2_mount_);
     m.cgroup = cgroup.id;
     m.cgroup_path = cgroup.path;
   } catch (const std::exception& e) {
-    // The process is already gone: nothing runs that could be enforced, and
-    // its delete event follows.
-    spdlog::warn("container {} in namespace {} (zone {}): cannot find the cgroup of its pid {}: {}", id, ns, m.zone,
-                 pid, e.what());
+    // The process is already gone (its delete event follows), or its cgroup
+    // cannot be read: either way no entry can be written. A cgroup under a
+    // guarded root stays PENDING, confined alone.
+    spdlog::error("container {} in namespace {} ({}): CANNOT PLACE: cannot find the cgroup of its pid {}: {}", id, ns,
+                  to_string(p.kind), pid, e.what());
     return std::nullopt;
   }
-  const ZoneSlot slot = sink_.zone_for(m.zone);
-  m.zone_id = slot.id;
-  m.zone_has_policy = slot.has_policy;
+  if (p.kind == Placement::Kind::free) {
+    if (sink_.clear_pending(m.cgroup))
+      spdlog::info("container {} in namespace {}: not enforced, {}; its cgroup {} is no longer pending", id, ns,
+                   p.why, m.cgroup);
+    else
+      spdlog::debug("container {} in namespace {}: not enforced, {}", id, ns, p.why);
+    return std::nullopt;
+  }
+  if (p.kind != Placement::Kind::quarantine) {
+    try {
+      const ZoneSlot slot = sink_.zone_for(m.zone);
+      m.zone_id = slot.id;
+      m.zone_has_policy = slot.has_policy;
+    } catch (const std::exception& e) {
+      m.placement = Placement::Kind::quarantine;
+      m.why = fmt::format("zone '{}' cannot be made: {}", m.zone, e.what());
+      m.zone = kQuarantineZoneName;
+    }
+  }
+  if (m.placement == Placement::Kind::quarantine) {
+    m.zone_id = SYVA_ZONE_QUARANTINE;
+    m.zone_has_policy = true;
+    return m;  // owns nothing: its rootfs is not recorded
+  }
   m.rootfs = rootfs_of(static_cast<pid_t>(pid));
   return m;
 }
@@ -217,27 +252,25 @@ void ContainerdWatcher::on_event(ContainerdClient& client, const WatchEvent& eve
     case WatchEvent::Kind::container_updated: {
       auto c = client.container(event.ns, event.container_id);
       if (!c) {
-        placements_.erase(key);
+        claims_.erase(key);
         return;
       }
-      const Placement p = resolve_zone(*c, sandbox);
-      placements_[key] = p;
-      // A running container whose zone label changed (or went) follows it.
+      const Claim claim = resolve_zone(event.ns, *c, sandbox);
+      claims_[key] = claim;
+      // A running container whose claim changed follows it.
       const Member* running = table_.find(event.ns, event.container_id);
       if (event.kind != WatchEvent::Kind::container_updated || !running) return;
-      if (!p) {
-        table_.remove(event.ns, event.container_id, 0, "it no longer names a zone");
-      } else if (p->zone != running->zone) {
-        if (auto m = member_for(*p, event.ns, event.container_id, running->pid)) {
-          table_.add(*m, std::nullopt);
-          apply_zone_limits(*m);
-        }
+      if (auto m = member_for(claim, event.ns, event.container_id, running->pid)) {
+        table_.add(*m, std::nullopt);
+        apply_zone_limits(*m);
+      } else {
+        table_.remove(event.ns, event.container_id, 0, "it is no longer to be enforced");
       }
       return;
     }
     case WatchEvent::Kind::task_created: {
-      auto it = placements_.find(key);
-      if (it == placements_.end()) {
+      auto it = claims_.find(key);
+      if (it == claims_.end()) {
         // Created before this connection's reconcile, or its create event
         // was missed: ask now.
         auto c = client.container(event.ns, event.container_id);
@@ -246,19 +279,15 @@ void ContainerdWatcher::on_event(ContainerdClient& client, const WatchEvent& eve
                         event.ns);
           return;
         }
-        it = placements_.emplace(key, resolve_zone(*c, sandbox)).first;
-      }
-      if (!it->second) {
-        spdlog::debug("container {} in namespace {} names no zone: not enforced", event.container_id, event.ns);
-        return;
+        it = claims_.emplace(key, resolve_zone(event.ns, *c, sandbox)).first;
       }
       try {
-        auto m = member_for(*it->second, event.ns, event.container_id, event.pid);
+        auto m = member_for(it->second, event.ns, event.container_id, event.pid);
         if (!m) return;
         table_.add(*m, std::chrono::system_clock::now() - event.published);
         apply_zone_limits(*m);
       } catch (const std::exception& e) {
-        spdlog::error("container {} in namespace {}: NOT ENFORCED: {}", event.container_id, event.ns, e.what());
+        spdlog::error("container {} in namespace {}: CANNOT PLACE: {}", event.container_id, event.ns, e.what());
       }
       return;
     }
@@ -279,7 +308,7 @@ void ContainerdWatcher::on_event(ContainerdClient& client, const WatchEvent& eve
       return;
     case WatchEvent::Kind::task_deleted: table_.remove(event.ns, event.container_id, event.pid, "task deleted"); return;
     case WatchEvent::Kind::container_deleted:
-      placements_.erase(key);
+      claims_.erase(key);
       table_.remove(event.ns, event.container_id, 0, "container deleted");
       return;
     case WatchEvent::Kind::ignored: return;
@@ -316,7 +345,7 @@ void ContainerdWatcher::apply_zone_limits(const Member& m) {
 ReconcileCounts ContainerdWatcher::reconcile(ContainerdClient& client) {
   std::lock_guard table_lock(table_mutex_);
   std::vector<Member> running;
-  std::map<Key, Placement> placements;
+  std::map<Key, Claim> claims;
   for (const auto& ns : client.namespaces()) {
     std::map<std::string, Container> containers;
     for (auto& c : client.containers(ns)) containers.emplace(c.id(), std::move(c));
@@ -325,7 +354,7 @@ ReconcileCounts ContainerdWatcher::reconcile(ContainerdClient& client) {
       if (it == containers.end()) return std::nullopt;
       return it->second;
     };
-    for (const auto& [id, c] : containers) placements[{ns, id}] = resolve_zone(c, sandbox);
+    for (const auto& [id, c] : containers) claims[{ns, id}] = resolve_zone(ns, c, sandbox);
     for (const auto& task : client.tasks(ns)) {
       // Tasks/List names each task by `id` (the container's id) and leaves
       // container_id empty (containerd 1.6/1.7).
@@ -337,19 +366,19 @@ ReconcileCounts ContainerdWatcher::reconcile(ContainerdClient& client) {
         if (known && cgroup_populated(cgroup2_mount_ + known->cgroup_path)) running.push_back(*known);
         continue;
       }
-      auto p = placements.find({ns, id});
-      if (p == placements.end() || !p->second) continue;
+      auto claim = claims.find({ns, id});
+      if (claim == claims.end()) continue;
       try {
-        if (auto m = member_for(*p->second, ns, id, task.pid())) running.push_back(std::move(*m));
+        if (auto m = member_for(claim->second, ns, id, task.pid())) running.push_back(std::move(*m));
       } catch (const std::exception& e) {
-        spdlog::error("container {} in namespace {}: NOT ENFORCED: {}", id, ns, e.what());
+        spdlog::error("container {} in namespace {}: CANNOT PLACE: {}", id, ns, e.what());
       }
     }
   }
   // Only a complete listing may remove entries: a failed call above threw
   // before this point and the map stays as it was.
   const auto counts = table_.reconcile(running);
-  placements_ = std::move(placements);
+  claims_ = std::move(claims);
   std::erase_if(limits_applied_, [&](const auto& entry) {
     return std::none_of(running.begin(), running.end(), [&](const Member& m) { return m.cgroup == entry.first; });
   });

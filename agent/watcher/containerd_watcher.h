@@ -23,6 +23,7 @@
 #include "watcher/containerd_events.h"
 #include "watcher/membership_sink.h"
 #include "watcher/membership_table.h"
+#include "watcher/placement.h"
 #include "watcher/zone_resolver.h"
 
 namespace syva {
@@ -38,6 +39,10 @@ struct WatcherOptions {
   // Then a reconcile this often, in case containerd lost an event (a shim's
   // event queue gives up after a few retries).
   std::chrono::milliseconds resync{std::chrono::minutes(5)};
+  // Containers that name no zone.
+  UnzonedSetting unzoned;
+  // Who may join which zone, until set_admission() says otherwise.
+  AdmissionTable admission;
 };
 
 class ContainerdWatcher {
@@ -56,6 +61,11 @@ class ContainerdWatcher {
   // policy no longer sets leaves the value it last wrote.
   void reapply_limits();
 
+  // The zones the policy defines and who may join each; set before start()
+  // and after every policy change. Claims are judged against the table at
+  // the moment a task is placed.
+  void set_admission(AdmissionTable zones);
+
   // Connections that got as far as their first reconcile, for tests and
   // health reporting.
   unsigned connections() const;
@@ -68,8 +78,8 @@ class ContainerdWatcher {
   enum class Link { never, connected, lost };
   using Key = std::pair<std::string, std::string>;  // namespace, container id
 
-  // A container's zone, from its record (and its pod's); nullopt: none.
-  using Placement = std::optional<ZoneResolution>;
+  // What a container asks for, from its record (and its pod's).
+  using Claim = ZoneClaim;
 
   void run();
   // One connection's life; ends by throwing why it ended.
@@ -77,10 +87,10 @@ class ContainerdWatcher {
   ReconcileCounts reconcile(ContainerdClient& client);
   void resync(ContainerdClient& client);
   void on_event(ContainerdClient& client, const WatchEvent& event);
-  // The member a running task makes, or nullopt when its cgroup cannot be
-  // found (logged).
-  std::optional<Member> member_for(const ZoneResolution& zone, const std::string& ns, const std::string& id,
-                                   uint32_t pid);
+  // The member a running task makes, or nullopt when it is not to be
+  // enforced (its cgroup's PENDING entry is then cleared) or its cgroup
+  // cannot be found (logged; a PENDING cgroup stays confined).
+  std::optional<Member> member_for(const Claim& claim, const std::string& ns, const std::string& id, uint32_t pid);
   void set_link(Link link, const std::string& detail);
   // [resources] of the member's zone onto its cgroup; failures are logged
   // and reported to the sink.
@@ -99,7 +109,9 @@ class ContainerdWatcher {
   std::string cgroup2_mount_;
   // Decided when the container is created, so that /tasks/create needs no
   // call to containerd before the map write: the task starts moments after.
-  std::map<Key, Placement> placements_;
+  std::map<Key, Claim> claims_;
+  std::mutex admission_mutex_;
+  AdmissionTable admission_;
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;

@@ -33,6 +33,11 @@ void EnforcerSink::remove_member(uint64_t cgroup_id) {
   enforcer_.remove_member(cgroup_id);
 }
 
+bool EnforcerSink::clear_pending(uint64_t cgroup_id) {
+  std::lock_guard lock(mutex_);
+  return enforcer_.clear_pending(cgroup_id);
+}
+
 std::map<uint64_t, uint32_t> EnforcerSink::members() {
   std::lock_guard lock(mutex_);
   return enforcer_.members();

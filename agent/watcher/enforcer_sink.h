@@ -18,6 +18,7 @@ class EnforcerSink : public MembershipSink {
   ZoneSlot zone_for(const std::string& zone) override;
   void set_member(uint64_t cgroup_id, uint32_t zone_id) override;
   void remove_member(uint64_t cgroup_id) override;
+  bool clear_pending(uint64_t cgroup_id) override;
   std::map<uint64_t, uint32_t> members() override;
   void set_superblock_owner(uint64_t dev, uint32_t zone_id) override;
   void remove_superblock_owner(uint64_t dev) override;

@@ -20,10 +20,15 @@ struct ZoneSlot {
 class MembershipSink {
  public:
   virtual ~MembershipSink() = default;
-  // The zone's id; a name no policy file defines gets an isolated zone.
+  // The zone's id; a name no policy file defines (a zone of its own under
+  // --unzoned isolate) gets a zone with no allowed pairs. Throws when the
+  // zone table is full.
   virtual ZoneSlot zone_for(const std::string& zone) = 0;
   virtual void set_member(uint64_t cgroup_id, uint32_t zone_id) = 0;
   virtual void remove_member(uint64_t cgroup_id) = 0;
+  // Removes the cgroup's entry if the kernel marked it PENDING and nothing
+  // placed it since; true if it did.
+  virtual bool clear_pending(uint64_t cgroup_id) = 0;
   virtual std::map<uint64_t, uint32_t> members() = 0;
   // Container root filesystems owned whole, by superblock device.
   virtual void set_superblock_owner(uint64_t dev, uint32_t zone_id) = 0;

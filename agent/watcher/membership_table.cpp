@@ -6,31 +6,35 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "events/log_escape.h"
+
 namespace syva {
 
 std::string describe(const Member& m) {
   return fmt::format("container={} namespace={} pod={} zone={} zone_id={} cgroup={} cgroup_path={} source={}",
-                     m.container_id, m.ns, m.pod.known() ? m.pod.ns + "/" + m.pod.name : "-", m.zone, m.zone_id,
-                     m.cgroup, m.cgroup_path, to_string(m.source));
+                     escaped(m.container_id), escaped(m.ns),
+                     m.pod.known() ? escaped(m.pod.ns + "/" + m.pod.name) : "-", m.zone, m.zone_id, m.cgroup,
+                     escaped(m.cgroup_path), to_string(m.source));
 }
 
 namespace {
 
 // Loud, and said when the membership is written, not at every reconcile.
 void warn_about_zone(const Member& m) {
-  if (!m.requested_zone.empty() && m.requested_zone != m.zone)
-    spdlog::error("container {} in namespace {} names zone '{}' ({}), which is not a valid zone name (1-63 of a-z, "
-                  "0-9, '-'): it is isolated in zone {} of its own",
-                  m.container_id, m.ns, m.requested_zone, to_string(m.source), m.zone);
-  if (!m.zone_has_policy)
-    spdlog::warn("ZONE WITHOUT POLICY: container {} in namespace {} names zone '{}', which no policy file defines: "
-                 "it is isolated (zone id {}, no allowed pairs). Add {}.toml to the policy directory to define it",
-                 m.container_id, m.ns, m.zone, m.zone_id, m.zone);
+  if (m.placement == Placement::Kind::quarantine)
+    spdlog::error("QUARANTINE: {} requested=\"{}\" reason=\"{}\": it reaches nothing and owns nothing until it "
+                  "is placed",
+                  describe(m), escaped(m.requested_zone), m.why);
+  else if (m.placement == Placement::Kind::isolated)
+    spdlog::info("container {} in namespace {} names no zone: isolated in zone {} of its own (--unzoned isolate)",
+                 escaped(m.container_id), escaped(m.ns), m.zone);
 }
 
 // The root filesystem a member owns whole: only an overlay is the
-// container's own superblock; any other rootfs shares the node's.
+// container's own superblock; any other rootfs shares the node's. A
+// quarantined container owns nothing.
 std::optional<uint64_t> owned_superblock(const Member& m) {
+  if (m.zone_id >= SYVA_FIRST_STATE_ZONE) return std::nullopt;
   if (m.rootfs.kind != RootfsCoverage::Kind::overlay || m.rootfs.dev == 0) return std::nullopt;
   return m.rootfs.dev;
 }
@@ -80,7 +84,8 @@ void MembershipTable::add(const Member& m, std::optional<std::chrono::nanosecond
   if (!moved.empty())
     spdlog::info("membership ~: {} from_zone={}{}", describe(m), moved, latency);
   else
-    spdlog::info("membership +: {} rootfs=\"{}\"{}", describe(m), describe(m.rootfs), latency);
+    spdlog::info("membership +: {} rootfs=\"{}\"{}", describe(m),
+                 m.zone_id >= SYVA_FIRST_STATE_ZONE ? "not owned: quarantined" : describe(m.rootfs), latency);
 }
 
 void MembershipTable::remove(const std::string& ns, const std::string& container_id, uint32_t pid,
@@ -129,7 +134,7 @@ ReconcileCounts MembershipTable::reconcile(const std::vector<Member>& running) {
   }
 
   for (const auto& [cgroup, zone_id] : current) {
-    if (wanted.count(cgroup)) continue;
+    if (wanted.count(cgroup) || zone_id == SYVA_ZONE_PENDING) continue;
     sink_.remove_member(cgroup);
     ++counts.removed;
     const Member* known = nullptr;

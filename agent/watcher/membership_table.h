@@ -18,6 +18,7 @@
 
 #include "watcher/container_metadata.h"
 #include "watcher/membership_sink.h"
+#include "watcher/placement.h"
 #include "watcher/rootfs_coverage.h"
 #include "watcher/zone_resolver.h"
 
@@ -28,10 +29,12 @@ struct Member {
   std::string container_id;
   PodRef pod;
   std::string zone;
-  std::string requested_zone;  // as written; differs from zone when not a valid name
+  std::string requested_zone;  // as written on the container or pod; "" when it names none
   uint32_t zone_id = 0;
   bool zone_has_policy = true;
-  ZoneSource source = ZoneSource::label;
+  ZoneSource source = ZoneSource::none;
+  Placement::Kind placement = Placement::Kind::zone;
+  std::string why;  // quarantine: the reason
   uint32_t pid = 0;  // the task's init process
   uint64_t cgroup = 0;
   std::string cgroup_path;
@@ -59,7 +62,8 @@ class MembershipTable {
 
   // The map afterwards holds exactly the entries of `running`: missing or
   // wrong ones are written, every other entry is removed, including entries
-  // this table never wrote (left by an earlier agent).
+  // this table never wrote (left by an earlier agent), except PENDING ones:
+  // the kernel wrote those for cgroups no container has been placed in yet.
   ReconcileCounts reconcile(const std::vector<Member>& running);
 
   size_t size() const { return members_.size(); }

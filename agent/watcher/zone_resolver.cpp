@@ -1,25 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "watcher/zone_resolver.h"
 
-#include <cstdint>
-
 #include <fmt/format.h>
 
-#include "policy/policy_loader.h"
+#include "events/log_escape.h"
 
 namespace syva {
 
-namespace {
-
-std::optional<ZoneResolution> found(const std::string& value, ZoneSource source, PodRef pod = {}) {
-  if (value.empty()) return std::nullopt;
-  return ZoneResolution{zone_for_value(value), value, source, std::move(pod)};
-}
-
-}  // namespace
-
 std::string_view to_string(ZoneSource source) {
   switch (source) {
+    case ZoneSource::none: return "none";
     case ZoneSource::label: return "label";
     case ZoneSource::annotation: return "annotation";
     case ZoneSource::pod: return "pod";
@@ -27,37 +17,75 @@ std::string_view to_string(ZoneSource source) {
   return "?";
 }
 
-std::string zone_for_value(std::string_view value) {
-  if (valid_zone_name(value)) return std::string(value);
-  uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a: stable across builds and restarts
-  for (unsigned char c : value) {
-    h ^= c;
-    h *= 0x100000001b3ull;
-  }
-  return fmt::format("invalid-{:016x}", h);
+namespace {
+
+std::string value_of(const std::map<std::string, std::string>& m) {
+  auto it = m.find(kZoneKey);
+  return it == m.end() ? "" : it->second;
 }
 
-std::optional<ZoneResolution> resolve_zone(const Container& c, const SandboxLookup& sandbox) {
-  const auto annotations = spec_annotations(c);
-  auto own = [&](std::optional<ZoneResolution> r) {
-    if (r) r->pod = pod_of(c, annotations);
-    return r;
-  };
-  if (auto it = c.labels().find(kZoneKey); it != c.labels().end())
-    if (auto r = found(it->second, ZoneSource::label)) return own(r);
-  if (auto it = annotations.find(kZoneKey); it != annotations.end())
-    if (auto r = found(it->second, ZoneSource::annotation)) return own(r);
+std::string value_of(const google::protobuf::Map<std::string, std::string>& m) {
+  auto it = m.find(kZoneKey);
+  return it == m.end() ? "" : it->second;
+}
 
-  if (is_cri_sandbox(c, annotations)) return std::nullopt;
-  const auto sandbox_id = sandbox_id_of(c, annotations);
-  if (!sandbox_id || !sandbox) return std::nullopt;
-  const auto record = sandbox(*sandbox_id);
-  if (!record) return std::nullopt;
+ZoneClaim cri_claim(const Container& c, const Annotations& annotations, const SandboxLookup& sandbox) {
+  ZoneClaim claim;
+  claim.cri = true;
+  claim.pod = pod_of(c, annotations);
+  std::optional<Container> record;
+  std::string sandbox_id;
+  if (is_cri_sandbox(c, annotations)) {
+    sandbox_id = c.id();
+    record = c;
+  } else if (auto id = sandbox_id_of(c, annotations)) {
+    sandbox_id = *id;
+    if (sandbox) record = sandbox(*id);
+  }
+  claim.isolation_key = sandbox_id.empty() ? c.id() : sandbox_id;
+  if (sandbox_id.empty()) {
+    claim.untrusted = "a Kubernetes container that names no pod sandbox";
+    return claim;
+  }
+  if (!record) {
+    claim.untrusted = fmt::format("its pod sandbox {} cannot be read", escaped(sandbox_id));
+    return claim;
+  }
   const auto pod = sandbox_pod(*record);
-  if (!pod) return std::nullopt;
-  auto it = pod->annotations.find(kZoneKey);
-  if (it == pod->annotations.end()) return std::nullopt;
-  return found(it->second, ZoneSource::pod, pod->pod.known() ? pod->pod : pod_of(c, annotations));
+  if (!pod || pod->pod.ns.empty()) {
+    claim.untrusted = fmt::format("its pod sandbox {} holds no pod record this agent can read", escaped(sandbox_id));
+    return claim;
+  }
+  claim.pod = pod->pod;
+  claim.requested = value_of(pod->annotations);
+  if (!claim.requested.empty()) claim.source = ZoneSource::pod;
+  return claim;
+}
+
+}  // namespace
+
+ZoneClaim resolve_zone(const std::string& ns, const Container& c, const SandboxLookup& sandbox) {
+  const auto annotations = spec_annotations(c);
+  if (ns == kCriNamespace || is_cri_sandbox(c, annotations) || sandbox_id_of(c, annotations))
+    return cri_claim(c, annotations, sandbox);
+
+  ZoneClaim claim;
+  claim.pod = pod_of(c, annotations);
+  claim.isolation_key = ns + "/" + c.id();
+  const std::string label = value_of(c.labels()), annotation = value_of(annotations);
+  if (!label.empty() && !annotation.empty() && label != annotation) {
+    claim.requested = label;
+    claim.source = ZoneSource::label;
+    claim.untrusted = fmt::format("its label names zone '{}' and its annotation zone '{}'", escaped(label),
+                                  escaped(annotation));
+  } else if (!label.empty()) {
+    claim.requested = label;
+    claim.source = ZoneSource::label;
+  } else if (!annotation.empty()) {
+    claim.requested = annotation;
+    claim.source = ZoneSource::annotation;
+  }
+  return claim;
 }
 
 }  // namespace syva

@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-// Which zone a container belongs to. First found wins:
-//   1. its label syva.dev/zone (ctr/nerdctl --label),
-//   2. its OCI spec annotation syva.dev/zone (nerdctl/podman --annotation,
-//      or Kubernetes through containerd's pod_annotations pass-through),
-//   3. its Kubernetes pod's annotation syva.dev/zone, read from the CRI
-//      sandbox record the container points at.
+// Which zone a container asks for, from the sources trusted for its kind:
+//   - A Kubernetes container (made by containerd's CRI plugin: namespace
+//     k8s.io, or CRI's own markers on its record) asks only through its
+//     pod's annotation syva.dev/zone, read from the CRI sandbox record the
+//     plugin wrote. Container labels are not trusted there: the CRI plugin
+//     copies the image's LABELs into them, so an image author could choose.
+//   - Any other containerd container (ctr, nerdctl, a containerd client)
+//     asks through its label or its OCI spec annotation syva.dev/zone, both
+//     set by whoever created it through containerd's socket (root on the
+//     node). When both are set they must agree.
 // Pure: the sandbox record is fetched by the caller's lookup.
 #pragma once
 
@@ -18,29 +22,27 @@
 namespace syva {
 
 inline constexpr const char* kZoneKey = "syva.dev/zone";
+// containerd's CRI plugin keeps every Kubernetes container here.
+inline constexpr const char* kCriNamespace = "k8s.io";
 
-enum class ZoneSource { label, annotation, pod };
+enum class ZoneSource { none, label, annotation, pod };
 std::string_view to_string(ZoneSource source);
 
-struct ZoneResolution {
-  std::string zone;       // the zone to enforce: a valid zone name
-  std::string requested;  // the value as written on the container or pod
-  ZoneSource source = ZoneSource::label;
-  PodRef pod;  // the pod's record, else the container's kubelet labels or CRI annotations
-  bool requested_valid() const { return zone == requested; }
+struct ZoneClaim {
+  std::string requested;  // the value as written; empty: names no zone
+  ZoneSource source = ZoneSource::none;
+  bool cri = false;  // a Kubernetes container: pod.ns is its Kubernetes namespace
+  PodRef pod;        // the pod's record, else the container's kubelet labels or CRI annotations
+  // Containers of one pod share it: the unit a zone of its own is made for.
+  std::string isolation_key;
+  // Non-empty: the claim cannot be trusted (sources disagree, the pod's
+  // record is missing or unreadable); why, for the log.
+  std::string untrusted;
 };
 
 // nullopt: the sandbox does not exist (any more) or cannot be read.
 using SandboxLookup = std::function<std::optional<Container>(const std::string& sandbox_id)>;
 
-// nullopt: the container names no zone (it is not enforced). An empty value
-// names no zone either.
-std::optional<ZoneResolution> resolve_zone(const Container& c, const SandboxLookup& sandbox);
-
-// A value that is not a valid zone name (see valid_zone_name) cannot have a
-// policy file, yet the container asked to be isolated: it gets a zone of its
-// own, "invalid-" and a stable hash of the value, so distinct values never
-// share a zone and the name fits the kernel's zone name field.
-std::string zone_for_value(std::string_view value);
+ZoneClaim resolve_zone(const std::string& ns, const Container& c, const SandboxLookup& sandbox);
 
 }  // namespace syva

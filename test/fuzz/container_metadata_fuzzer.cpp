@@ -19,6 +19,7 @@
 #include "fuzz/fuzz_util.h"
 #include "policy/policy_loader.h"
 #include "watcher/container_metadata.h"
+#include "watcher/placement.h"
 #include "watcher/zone_resolver.h"
 
 using namespace syva;
@@ -50,13 +51,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (records.containers(i).id() == id) return records.containers(i);
       return std::nullopt;
     };
-    const auto resolution = resolve_zone(records.containers(0), lookup);
-    SYVA_FUZZ_EXPECT(lookups <= 1);
-    if (resolution) {
-      SYVA_FUZZ_EXPECT(!resolution->requested.empty());
-      SYVA_FUZZ_EXPECT(valid_zone_name(resolution->zone));
-      SYVA_FUZZ_EXPECT(resolution->requested_valid() == valid_zone_name(resolution->requested));
-      SYVA_FUZZ_EXPECT(resolution->zone == zone_for_value(resolution->requested));
+    for (const char* ns : {"default", "k8s.io"}) {
+      lookups = 0;
+      const ZoneClaim claim = resolve_zone(ns, records.containers(0), lookup);
+      SYVA_FUZZ_EXPECT(lookups <= 1);
+      SYVA_FUZZ_EXPECT(!claim.isolation_key.empty());
+      SYVA_FUZZ_EXPECT(claim.requested.empty() == (claim.source == ZoneSource::none) || !claim.untrusted.empty());
+      // Whatever the records say, the placement is one of the four, and a
+      // claim that is not a zone name never becomes a zone.
+      const Placement p = place(claim, ns, {{"frontend", {{"*"}, {"*"}}}}, *parse_unzoned("isolate"));
+      if (p.kind == Placement::Kind::zone) SYVA_FUZZ_EXPECT(p.zone == "frontend");
+      if (p.kind == Placement::Kind::isolated) SYVA_FUZZ_EXPECT(valid_zone_name(p.zone));
+      SYVA_FUZZ_EXPECT(p.why.find('\n') == std::string::npos);
     }
   } catch (const std::exception& e) {
     fuzz::fail("zone resolution threw", e.what());

@@ -70,7 +70,7 @@ constexpr Kind kKinds[] = {
     {"da", "database", "--annotation syva.dev/zone=database", "sleep 300"},
     {"fa", "frontend", "--annotation syva.dev/zone=frontend", "sleep 300"},
     {"dl", "database", "--label syva.dev/zone=database", "sleep 300"},
-    {"pl", "payments", "--label syva.dev/zone=payments", "sleep 300"},  // no payments.toml
+    {"pl", "payments", "--label syva.dev/zone=payments", "sleep 300"},  // no payments.toml: quarantined
     {"un", "", "", "sleep 300"},
     // Ends on its own at once and stays, stopped, until it is removed.
     {"ex", "frontend", "--annotation syva.dev/zone=frontend", "true"},
@@ -112,15 +112,15 @@ Reality reality(PrivateContainerd& cd, const std::vector<std::string>& namespace
       if (task.status == "CREATED") ++r.created_tasks;
       const Kind& k = kind_of(id);
       if (!*k.zone) continue;
-      // A zone without a policy file has an id once the agent made it; 0
-      // here is never in the map and so counts as lost.
-      const uint32_t zone = enforcer.zone_id(k.zone);
+      // A zone without a policy file is a claim that cannot be honoured:
+      // quarantine, which owns no root filesystem.
+      const uint32_t zone = enforcer.zone_id(k.zone) ? enforcer.zone_id(k.zone) : SYVA_ZONE_QUARANTINE;
       r.members[cd.cgroup_id(ns, id)] = zone;
       struct stat st {};
       if (stat(fmt::format("/proc/{}/root/", task.pid).c_str(), &st) != 0)
         throw std::runtime_error(
             fmt::format("task {} (pid {}) listed as {} has no process", id, task.pid, task.status));
-      r.superblocks[syva::kernel_dev(st.st_dev)] = zone;
+      if (zone != SYVA_ZONE_QUARANTINE) r.superblocks[syva::kernel_dev(st.st_dev)] = zone;
     }
   }
   return r;

@@ -61,14 +61,17 @@ std::string pin_path(const std::string& tag) { return fmt::format("/sys/fs/bpf/s
 
 syva::CompiledPolicy test_policy(const std::string& dir) {
   fs::create_directories(dir);
-  std::ofstream(dir + "/frontend.toml");
-  std::ofstream(dir + "/database.toml") << "[resources]\npids_max = 64\n";
+  // Every namespace may join: these tests are about membership, not admission.
+  const std::string everyone = "[zone]\nnamespaces = [\"*\"]\ncontainerd_namespaces = [\"*\"]\n";
+  std::ofstream(dir + "/frontend.toml") << everyone;
+  std::ofstream(dir + "/database.toml") << everyone << "[resources]\npids_max = 64\n";
   return syva::compile_policy(syva::load_policy_dir(dir));
 }
 
 syva::WatcherOptions fast_options(const PrivateContainerd& cd) {
   syva::WatcherOptions o;
   o.socket = cd.socket();
+  o.admission = test_policy(cd.dir() + "/policies").admission;
   o.backoff_first = 50ms;
   o.backoff_max = 400ms;
   o.settle = 200ms;

@@ -76,12 +76,14 @@ TEST_CASE("containers: frontend is denied the database container's files, proces
   fs::remove_all(dir);
   fs::create_directories(dir + "/policies");
   fs::create_directories(dir + "/shared");
-  // database and monitoring list each other; frontend lists nobody.
+  // database and monitoring list each other; frontend lists nobody. Each
+  // admits the test's containerd namespaces.
+  const std::string admit = "[zone]\ncontainerd_namespaces = [\"syva-wt-*\"]\n";
   std::ofstream(dir + "/policies/database.toml")
-      << "[network]\nallowed_zones = [\"monitoring\"]\n"
+      << admit << "[network]\nallowed_zones = [\"monitoring\"]\n"
       << "[resources]\ncpu_shares = 512\nmemory_limit = 67108864\npids_max = 64\n";
-  std::ofstream(dir + "/policies/monitoring.toml") << "[network]\nallowed_zones = [\"database\"]\n";
-  std::ofstream(dir + "/policies/frontend.toml") << "[network]\nmode = \"bridged\"\n";
+  std::ofstream(dir + "/policies/monitoring.toml") << admit << "[network]\nallowed_zones = [\"database\"]\n";
+  std::ofstream(dir + "/policies/frontend.toml") << admit << "[network]\nmode = \"bridged\"\n";
 
   PrivateContainerd cd("e2e");
   const std::string ns = cd.ns("k8s");
@@ -132,7 +134,7 @@ TEST_CASE("containers: frontend is denied the database container's files, proces
   // A reload that changes them reaches the running containers.
   {
     std::ofstream(dir + "/database.toml.new")
-        << "[network]\nallowed_zones = [\"monitoring\"]\n"
+        << admit << "[network]\nallowed_zones = [\"monitoring\"]\n"
         << "[resources]\ncpu_shares = 512\nmemory_limit = 67108864\npids_max = 32\n";
     fs::rename(dir + "/database.toml.new", dir + "/policies/database.toml");
     REQUIRE(agent.wait_for("policy reloaded"));

@@ -29,6 +29,12 @@ struct FakeSink : MembershipSink {
     ++writes;
     map.erase(cgroup);
   }
+  bool clear_pending(uint64_t cgroup) override {
+    auto it = map.find(cgroup);
+    if (it == map.end() || it->second != SYVA_ZONE_PENDING) return false;
+    map.erase(it);
+    return true;
+  }
   std::map<uint64_t, uint32_t> members() override { return map; }
   std::map<uint64_t, uint32_t> superblocks;
   void set_superblock_owner(uint64_t dev, uint32_t zone) override { superblocks[dev] = zone; }
@@ -139,6 +145,30 @@ Member with_rootfs(Member m, RootfsCoverage::Kind kind, uint64_t dev) {
   return m;
 }
 }  // namespace
+
+TEST_CASE("reconcile leaves the kernel's PENDING entries to their containers", "[membership][pending]") {
+  FakeSink sink;
+  MembershipTable table(sink);
+  // 7: a pod-level cgroup, or a container whose create event is still on
+  // its way: only placing a container decides it.
+  sink.map = {{1, 1}, {7, SYVA_ZONE_PENDING}, {8, SYVA_ZONE_PENDING}};
+  auto counts = table.reconcile({member("c8", 8, 2)});
+  CHECK(sink.map == std::map<uint64_t, uint32_t>{{7, SYVA_ZONE_PENDING}, {8, 2}});
+  CHECK(counts.removed == 1);
+  CHECK(sink.clear_pending(7));
+  CHECK_FALSE(sink.clear_pending(8));  // placed: not the kernel's any more
+}
+
+TEST_CASE("a quarantined container owns nothing", "[membership][quarantine]") {
+  FakeSink sink;
+  MembershipTable table(sink);
+  Member q = member("q", 100, SYVA_ZONE_QUARANTINE);
+  q.placement = Placement::Kind::quarantine;
+  q.why = "test";
+  table.add(with_rootfs(q, RootfsCoverage::Kind::overlay, 0x40), std::nullopt);
+  CHECK(sink.map == std::map<uint64_t, uint32_t>{{100, SYVA_ZONE_QUARANTINE}});
+  CHECK(sink.superblocks.empty());
+}
 
 TEST_CASE("an overlay rootfs is owned by the container's zone while it runs; a shared one never", "[membership]") {
   FakeSink sink;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// Zone resolution on containerd records shaped like the real ones: ctr and
-// nerdctl labels, OCI spec annotations, and the CRI plugin's sandbox record
-// (containerd 1.6/1.7 write the pod's config as JSON in an extension).
+// Which zone a container asks for, from the sources trusted for its kind, on
+// containerd records shaped like the real ones: ctr and nerdctl labels, OCI
+// spec annotations, and the CRI plugin's sandbox record (containerd 1.6/1.7
+// write the pod's config as JSON in an extension).
 #include <catch2/catch.hpp>
 
 #include <map>
@@ -33,96 +34,103 @@ struct Sandboxes {
 
 }  // namespace
 
-TEST_CASE("a label names the zone", "[zone]") {
+TEST_CASE("a plain containerd container asks by its label or its annotation", "[zone]") {
   Container c = container("c1");
   (*c.mutable_labels())["syva.dev/zone"] = "frontend";
-  auto r = resolve_zone(c, nullptr);
-  REQUIRE(r);
-  CHECK(r->zone == "frontend");
-  CHECK(r->source == ZoneSource::label);
-  CHECK(r->requested_valid());
+  auto r = resolve_zone("default", c, nullptr);
+  CHECK(r.requested == "frontend");
+  CHECK(r.source == ZoneSource::label);
+  CHECK_FALSE(r.cri);
+  CHECK(r.untrusted.empty());
+  CHECK(r.isolation_key == "default/c1");
+
+  Container a = container("c2");
+  set_spec(a, R"({"syva.dev/zone":"database","org.example":"1"})");
+  r = resolve_zone("default", a, nullptr);
+  CHECK(r.requested == "database");
+  CHECK(r.source == ZoneSource::annotation);
 }
 
-TEST_CASE("an OCI spec annotation names the zone when no label does", "[zone]") {
-  Container c = container("c2");
-  (*c.mutable_labels())["other"] = "x";
-  set_spec(c, R"({"syva.dev/zone":"database","org.example":"1"})");
-  auto r = resolve_zone(c, nullptr);
-  REQUIRE(r);
-  CHECK(r->zone == "database");
-  CHECK(r->source == ZoneSource::annotation);
-}
-
-TEST_CASE("the label wins over the annotation; an empty label names nothing", "[zone]") {
+TEST_CASE("a label and an annotation that disagree are not trusted; that agree are", "[zone]") {
   Container c = container("c3");
   set_spec(c, R"({"syva.dev/zone":"database"})");
   (*c.mutable_labels())["syva.dev/zone"] = "frontend";
-  CHECK(resolve_zone(c, nullptr)->zone == "frontend");
-  (*c.mutable_labels())["syva.dev/zone"] = "";
-  auto r = resolve_zone(c, nullptr);
-  CHECK(r->zone == "database");
-  CHECK(r->source == ZoneSource::annotation);
+  auto r = resolve_zone("default", c, nullptr);
+  CHECK_FALSE(r.untrusted.empty());
+  CHECK(r.untrusted.find("frontend") != std::string::npos);
+  CHECK(r.untrusted.find("database") != std::string::npos);
+  (*c.mutable_labels())["syva.dev/zone"] = "database";
+  CHECK(resolve_zone("default", c, nullptr).untrusted.empty());
+  (*c.mutable_labels())["syva.dev/zone"] = "";  // an empty label names nothing
+  r = resolve_zone("default", c, nullptr);
+  CHECK(r.untrusted.empty());
+  CHECK(r.requested == "database");
 }
 
-TEST_CASE("a container naming no zone is not zoned, whatever else its spec holds", "[zone]") {
-  Container bare = container("bare");
-  CHECK_FALSE(resolve_zone(bare, nullptr));
-  Container c = container("c4");
+TEST_CASE("a container naming no zone claims nothing, whatever else its spec holds", "[zone]") {
+  Container bare = container("c4");
+  CHECK(resolve_zone("default", bare, nullptr).requested.empty());
+  Container c = container("c5");
   set_spec(c, R"({"org.example":"syva.dev/zone"})");
-  CHECK_FALSE(resolve_zone(c, nullptr));
-  Container broken = container("c5");
-  broken.mutable_spec()->set_value("{not json");
-  CHECK_FALSE(resolve_zone(broken, nullptr));
-  CHECK(spec_annotations(broken).empty());
+  CHECK(resolve_zone("default", c, nullptr).requested.empty());
+  CHECK(resolve_zone("default", c, nullptr).source == ZoneSource::none);
 }
 
-TEST_CASE("a pod's annotation reaches its containers through the CRI sandbox record", "[zone][cri]") {
+TEST_CASE("a Kubernetes container asks only through its pod's annotation", "[zone][cri]") {
   Sandboxes sb;
   sb.records["5f0b1d"] = cri_sandbox("5f0b1d", R"({"kubernetes.io/config.source":"api","syva.dev/zone":"frontend"})");
-  Container app = cri_container("9e8d7c", "5f0b1d");
-  auto r = resolve_zone(app, sb.lookup());
-  REQUIRE(r);
-  CHECK(r->zone == "frontend");
-  CHECK(r->source == ZoneSource::pod);
-  CHECK(r->pod.name == "web-0");
-  CHECK(r->pod.ns == "shop");
-  CHECK(sb.lookups == 1);
+  Container app = cri_container("a1", "5f0b1d");
+  auto r = resolve_zone("k8s.io", app, sb.lookup());
+  CHECK(r.cri);
+  CHECK(r.requested == "frontend");
+  CHECK(r.source == ZoneSource::pod);
+  CHECK(r.pod.name == "web-0");
+  CHECK(r.pod.ns == "shop");
+  CHECK(r.isolation_key == "5f0b1d");  // the pod's containers share it
+  CHECK(r.untrusted.empty());
 }
 
-TEST_CASE("the container's own label or annotation wins over its pod's", "[zone][cri]") {
+TEST_CASE("an image label (copied into the container's labels by CRI) or a container annotation is ignored",
+          "[zone][cri]") {
   Sandboxes sb;
   sb.records["5f0b1d"] = cri_sandbox("5f0b1d", R"({"syva.dev/zone":"frontend"})");
-  Container app = cri_container("9e8d7c", "5f0b1d");
-  (*app.mutable_labels())["syva.dev/zone"] = "monitoring";
-  auto r = resolve_zone(app, sb.lookup());
-  CHECK(r->zone == "monitoring");
-  CHECK(r->source == ZoneSource::label);
-  CHECK(r->pod.name == "web-0");  // from the CRI annotations: the log still names the pod
-  CHECK(sb.lookups == 0);
-}
-
-TEST_CASE("a pod without the annotation, or a sandbox that is gone, zones nothing", "[zone][cri]") {
-  Sandboxes sb;
   sb.records["plain"] = cri_sandbox("plain", R"({"kubernetes.io/config.source":"api"})");
-  CHECK_FALSE(resolve_zone(cri_container("a", "plain"), sb.lookup()));
-  CHECK_FALSE(resolve_zone(cri_container("b", "gone"), sb.lookup()));
-  CHECK(sb.lookups == 2);
+  Container app = cri_container("a2", "5f0b1d");
+  (*app.mutable_labels())["syva.dev/zone"] = "database";
+  CHECK(resolve_zone("k8s.io", app, sb.lookup()).requested == "frontend");
+  Container unannotated = cri_container("a3", "plain");
+  (*unannotated.mutable_labels())["syva.dev/zone"] = "database";
+  auto r = resolve_zone("k8s.io", unannotated, sb.lookup());
+  CHECK(r.requested.empty());
+  CHECK(r.untrusted.empty());
+  // In containerd's CRI namespace even a container without CRI's markers is
+  // held to the pod rule: it names no pod, so nothing it says is trusted.
+  Container odd = container("a4");
+  (*odd.mutable_labels())["syva.dev/zone"] = "database";
+  r = resolve_zone("k8s.io", odd, sb.lookup());
+  CHECK(r.cri);
+  CHECK_FALSE(r.untrusted.empty());
 }
 
-TEST_CASE("the sandbox (pause) container is not zoned by its pod, only by its own annotation", "[zone][cri]") {
+TEST_CASE("a pod sandbox that is gone or unreadable makes the claim untrusted", "[zone][cri]") {
+  Sandboxes sb;
+  auto r = resolve_zone("k8s.io", cri_container("b", "gone"), sb.lookup());
+  CHECK_FALSE(r.untrusted.empty());
+  Container broken = cri_sandbox("s", R"({"syva.dev/zone":"frontend"})");
+  (*broken.mutable_extensions())["io.cri-containerd.sandbox.metadata"].set_value("not json");
+  sb.records["s"] = broken;
+  CHECK_FALSE(resolve_zone("k8s.io", cri_container("c", "s"), sb.lookup()).untrusted.empty());
+}
+
+TEST_CASE("the sandbox (pause) container is placed by its own pod record", "[zone][cri]") {
   Sandboxes sb;
   Container pause = cri_sandbox("5f0b1d", R"({"syva.dev/zone":"frontend"})");
-  sb.records["5f0b1d"] = pause;
   CHECK(is_cri_sandbox(pause));
-  CHECK_FALSE(resolve_zone(pause, sb.lookup()));
-
-  // With containerd's pod_annotations pass-through the annotation is copied
-  // into the sandbox's own spec: then it is zoned like any container.
-  set_spec(pause, R"({"io.kubernetes.cri.container-type":"sandbox","io.kubernetes.cri.sandbox-id":"5f0b1d",)"
-                  R"("syva.dev/zone":"frontend"})");
-  auto r = resolve_zone(pause, sb.lookup());
-  REQUIRE(r);
-  CHECK(r->source == ZoneSource::annotation);
+  auto r = resolve_zone("k8s.io", pause, sb.lookup());
+  CHECK(r.requested == "frontend");
+  CHECK(r.source == ZoneSource::pod);
+  CHECK(r.isolation_key == "5f0b1d");
+  CHECK(sb.lookups == 0);
 }
 
 TEST_CASE("sandbox metadata of an unknown version or shape is not guessed at", "[zone][cri]") {
@@ -154,18 +162,4 @@ TEST_CASE("the pod is named from kubelet labels or CRI annotations", "[zone][cri
   CHECK(pod.name == "web-0");
   CHECK(pod.ns == "shop");
   CHECK_FALSE(pod_of(container("plain")).known());
-}
-
-TEST_CASE("a value that is not a zone name still isolates, in a zone of its own", "[zone]") {
-  Container c = container("c6");
-  (*c.mutable_labels())["syva.dev/zone"] = "Front End";
-  auto r = resolve_zone(c, nullptr);
-  REQUIRE(r);
-  CHECK_FALSE(r->requested_valid());
-  CHECK(r->requested == "Front End");
-  CHECK(r->zone.starts_with("invalid-"));
-  CHECK(r->zone == zone_for_value("Front End"));
-  CHECK(zone_for_value("Front End") != zone_for_value("Front-End"));
-  CHECK(zone_for_value(std::string(200, 'a')).size() <= 63);
-  CHECK(zone_for_value("frontend") == "frontend");
 }
