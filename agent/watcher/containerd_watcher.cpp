@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "watcher/containerd_watcher.h"
 
+#include <signal.h>
+
 #include <algorithm>
+#include <cerrno>
 
 #include <spdlog/spdlog.h>
 
 #include "enforcer/kernel_ids.h"
+#include "events/log_escape.h"
 #include "policy/admission.h"
 #include "watcher/backoff.h"
 #include "watcher/cgroup_path.h"
@@ -209,19 +213,28 @@ std::optional<Member> ContainerdWatcher::member_for(const Claim& claim, const st
     m.cgroup = cgroup.id;
     m.cgroup_path = cgroup.path;
   } catch (const std::exception& e) {
-    // The process is already gone (its delete event follows), or its cgroup
-    // cannot be read: either way no entry can be written. A cgroup under a
-    // guarded root stays PENDING, confined alone.
-    spdlog::error("container {} in namespace {} ({}): CANNOT PLACE: cannot find the cgroup of its pid {}: {}", id, ns,
-                  to_string(p.kind), pid, e.what());
+    // No entry can be written. A cgroup under a guarded root stays PENDING,
+    // confined alone.
+    if (kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)
+      spdlog::info("container={} namespace={} exited before it could be placed", escaped(id), escaped(ns));
+    else
+      spdlog::error("container={} namespace={} CANNOT PLACE ({}): cannot read the cgroup of its pid {}: {}",
+                    escaped(id), escaped(ns), to_string(p.kind), pid, e.what());
+    return std::nullopt;
+  }
+  // The pid came with the event; by now it may be another process's. Every
+  // containerd runtime names the container's cgroup after its id (/<ns>/<id>,
+  // cri-containerd-<id>.scope, ...): a cgroup that does not is not its.
+  if (m.cgroup_path.find(id) == std::string::npos) {
+    spdlog::error("container={} namespace={} CANNOT PLACE ({}): pid {} is in cgroup {}, which is not the "
+                  "container's (the process ended and its pid was reused?)",
+                  escaped(id), escaped(ns), to_string(p.kind), pid, escaped(m.cgroup_path));
     return std::nullopt;
   }
   if (p.kind == Placement::Kind::free) {
-    if (sink_.clear_pending(m.cgroup))
-      spdlog::info("container {} in namespace {}: not enforced, {}; its cgroup {} is no longer pending", id, ns,
-                   p.why, m.cgroup);
-    else
-      spdlog::debug("container {} in namespace {}: not enforced, {}", id, ns, p.why);
+    const bool was_pending = sink_.clear_pending(m.cgroup);
+    spdlog::info("container={} namespace={} not enforced: {}{}", escaped(id), escaped(ns), p.why,
+                 was_pending ? "; its cgroup is no longer pending" : "");
     return std::nullopt;
   }
   if (p.kind != Placement::Kind::quarantine) {

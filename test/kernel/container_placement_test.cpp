@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: Apache-2.0
+// Membership decided by the platform, end to end: the real agent, a real
+// containerd and runc, and the kernel's answer to what each container's own
+// command tries first.
+//   - While the agent is stopped (SIGSTOP) or not running at all, a new
+//     container under a guarded root is pending from its first instruction:
+//     another zone's file, process and socket are refused every time.
+//   - Every claim that cannot be honoured is quarantined, said in the log and
+//     in `syva status`; a container that names no zone follows --unzoned.
+#include <signal.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "kernel/agent_process.h"
+#include "kernel/zone_fixture.h"
+#include "support/files.h"
+#include "support/private_containerd.h"
+#include "support/shell.h"
+
+using namespace syva::ktest;
+using syva::test::PrivateContainerd;
+using syva::test::read_file;
+using syva::test::read_pinned_membership;
+using syva::test::shell;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kPin = "/sys/fs/bpf/syva-placement-test";
+
+// database owns `dir`/owned; both zones admit the test's containerd
+// namespaces matching `admit`.
+void write_policies(const std::string& dir, const std::string& admit) {
+  fs::create_directories(dir + "/policies");
+  fs::create_directories(dir + "/owned");
+  fs::create_directories(dir + "/shared");
+  std::ofstream(dir + "/owned/secret") << "records\n";
+  const std::string zone = fmt::format("[zone]\ncontainerd_namespaces = [\"{}\"]\n", admit);
+  std::ofstream(dir + "/policies/database.toml") << zone << "[filesystem]\nhost_paths = [\"" << dir << "/owned\"]\n";
+  std::ofstream(dir + "/policies/frontend.toml") << zone;
+}
+
+std::string mounts(const std::string& dir) {
+  return fmt::format("--no-pivot --with-ns pid:/proc/1/ns/pid "
+                     "--mount type=bind,src={0}/shared,dst=/shared,options=rbind:rw "
+                     "--mount type=bind,src={0}/owned,dst=/owned,options=rbind:ro "
+                     "--mount type=bind,src={1},dst=/probe,options=rbind:ro",
+                     dir, zone_probe_binary());
+}
+
+// A container whose command, as its very first act, tries database's file,
+// process and socket, and writes the three answers (errno, 0 = allowed).
+std::string race(PrivateContainerd& cd, const std::string& ns, const std::string& dir, const std::string& id,
+                 pid_t db_pid) {
+  const std::string out = "/shared/" + id;
+  cd.ctr(ns, fmt::format("run --rm --null-io --runc-root {}/runc --label syva.dev/zone=frontend {} {} {} "
+                         "sh -c '/probe open /owned/secret; a=$?; /probe kill {}; b=$?; "
+                         "/probe connect /shared/db.sock; c=$?; echo $a $b $c > {}'",
+                         cd.dir(), mounts(dir), PrivateContainerd::kImage, id, db_pid, out));
+  return read_file(dir + out);
+}
+
+int probe(PrivateContainerd& cd, const std::string& ns, const std::string& id, const std::string& action,
+          const std::string& arg) {
+  static int execs = 0;
+  auto r = shell(fmt::format("ctr --address {} -n {} task exec --exec-id p{} {} /probe {} {}", cd.socket(), ns,
+                             ++execs, id, action, arg));
+  INFO(r.output);
+  return r.exit_code;
+}
+
+std::string zone_name(uint32_t id) {
+  auto r = shell(syva_binary() + " status --json --pin-path " + kPin);
+  for (const auto& z : nlohmann::json::parse(r.output)["zones"])
+    if (z["id"] == id) return z["name"];
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("containers started while the agent is stopped or down are confined from their first instruction",
+          "[kernel][containers][placement]") {
+  REQUIRE_BPF_LSM();
+  if (auto why = PrivateContainerd::unavailable(); !why.empty())
+    SYVA_SKIP("no containerd in this kernel test run (test/vm/run-in-vm.sh --containerd): " + why);
+  const std::string dir = kScratch + "/race";
+  fs::remove_all(dir);
+  write_policies(dir, "syva-wt-*");
+  PrivateContainerd cd("race");
+  const std::string ns = cd.ns("r");
+  cd.import_image(ns);
+  const std::vector<std::string> args = {"--policy-dir", dir + "/policies", "--pin-path", kPin, "--containerd-sock",
+                                         cd.socket(), "--guard-cgroup", ns};
+  auto agent = std::make_unique<AgentProcess>(args, dir + "/agent.log");
+  REQUIRE(agent->wait_for("containerd: connected"));
+
+  cd.run_detached(ns, "db", "--label syva.dev/zone=database " + mounts(dir), "/probe listen /shared/db.sock");
+  for (int i = 0; i < 100 && !fs::exists(dir + "/shared/db.sock"); ++i) usleep(100'000);
+  REQUIRE(fs::exists(dir + "/shared/db.sock"));
+  const pid_t db_pid = cd.task_pid(ns, "db");
+  const uint64_t db = cd.cgroup_id(ns, "db");
+  REQUIRE(agent->wait_for("container=db "));
+  const uint32_t database = read_pinned_membership(kPin).at(db);
+  INFO(agent->log());
+
+  // Stopped: containerd's events wait in the agent's stream.
+  REQUIRE(agent->signal(SIGSTOP));
+  constexpr int kStarts = 100;
+  int refused = 0;
+  for (int i = 0; i < kStarts; ++i) {
+    const std::string answers = race(cd, ns, dir, fmt::format("s{:03}", i), db_pid);
+    INFO("start " << i << ": open kill connect = " << answers);
+    CHECK(answers == fmt::format("{} {} {}\n", EPERM, EPERM, EPERM));
+    refused += answers == fmt::format("{} {} {}\n", EPERM, EPERM, EPERM);
+  }
+  CHECK(refused == kStarts);
+  cd.run_detached(ns, "last", "--label syva.dev/zone=frontend " + mounts(dir));
+  const uint64_t last = cd.cgroup_id(ns, "last");
+  CHECK(read_pinned_membership(kPin).at(last) == SYVA_ZONE_PENDING);
+
+  // Continued: it catches up, and the map is exact: the racers' cgroups went
+  // with them, the one still running is in its zone.
+  REQUIRE(agent->signal(SIGCONT));
+  REQUIRE(agent->wait_for("container=last "));
+  const auto map = read_pinned_membership(kPin);
+  CHECK(map.size() == 2);
+  CHECK(map.at(db) == database);
+  CHECK(zone_name(map.at(last)) == "frontend");
+  CHECK(agent->log().find("CANNOT PLACE") == std::string::npos);
+
+  // Down: no agent at all (killed, its programs and pins left as a crash
+  // leaves them).
+  agent->stop(SIGKILL);
+  agent.reset();
+  for (int i = 0; i < 10; ++i) {
+    const std::string answers = race(cd, ns, dir, fmt::format("d{:03}", i), db_pid);
+    INFO("start " << i << " with no agent: " << answers);
+    CHECK(answers == fmt::format("{} {} {}\n", EPERM, EPERM, EPERM));
+  }
+  cd.run_detached(ns, "after", "--label syva.dev/zone=frontend " + mounts(dir));
+  const uint64_t after = cd.cgroup_id(ns, "after");
+  CHECK(read_pinned_membership(kPin).at(after) == SYVA_ZONE_PENDING);
+  CHECK(probe(cd, ns, "after", "open", "/owned/secret") == EPERM);
+
+  // The next agent adopts the pins and places what runs.
+  agent = std::make_unique<AgentProcess>(args, dir + "/agent2.log");
+  REQUIRE(agent->wait_for("containerd: connected"));
+  CHECK(zone_name(read_pinned_membership(kPin).at(after)) == "frontend");
+  CHECK(probe(cd, ns, "after", "open", "/owned/secret") == EPERM);  // frontend: still another zone's file
+  CHECK(probe(cd, ns, "db", "open", "/owned/secret") == 0);
+  CHECK(agent->stop(SIGTERM) == 0);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("every claim that cannot be honoured is quarantined, logged and degrades status; unzoned follows --unzoned",
+          "[kernel][containers][placement][quarantine]") {
+  REQUIRE_BPF_LSM();
+  if (auto why = PrivateContainerd::unavailable(); !why.empty())
+    SYVA_SKIP("no containerd in this kernel test run (test/vm/run-in-vm.sh --containerd): " + why);
+  const std::string dir = kScratch + "/quarantine";
+  fs::remove_all(dir);
+  PrivateContainerd cd("q");
+  const std::string admitted = cd.ns("in"), refused = cd.ns("out"), exempt = cd.ns("sys");
+  write_policies(dir, admitted);
+  for (const auto& ns : {admitted, refused, exempt}) cd.import_image(ns);
+  AgentProcess agent({"--policy-dir", dir + "/policies", "--pin-path", kPin, "--containerd-sock", cd.socket(),
+                      "--unzoned", "isolate", "--exempt-namespace", exempt},
+                     dir + "/agent.log");
+  REQUIRE(agent.wait_for("containerd: connected"));
+  INFO(agent.log());
+
+  struct Case {
+    std::string ns, id, flags, reason;
+  };
+  const std::vector<Case> cases = {
+      {refused, "refused", "--label syva.dev/zone=database", "may not join zone 'database'"},
+      {admitted, "disagree", "--label syva.dev/zone=frontend --annotation syva.dev/zone=database",
+       "its label names zone 'frontend' and its annotation zone 'database'"},
+      {admitted, "invalid", "--label syva.dev/zone=Not_A_Zone", "'Not_A_Zone' is not a valid zone name"},
+      {admitted, "nopolicy", "--label syva.dev/zone=payments", "no policy file defines zone 'payments'"},
+  };
+  for (const auto& c : cases) cd.run_detached(c.ns, c.id, c.flags + " " + mounts(dir));
+  cd.run_detached(admitted, "placed", "--label syva.dev/zone=database " + mounts(dir));
+  cd.run_detached(admitted, "unnamed", mounts(dir));
+  cd.run_detached(exempt, "system", mounts(dir));
+  REQUIRE(agent.wait_for("container=unnamed"));
+  REQUIRE(agent.wait_for("container=system"));
+
+  const auto map = read_pinned_membership(kPin);
+  for (const auto& c : cases) {
+    INFO(c.id);
+    CHECK(map.at(cd.cgroup_id(c.ns, c.id)) == SYVA_ZONE_QUARANTINE);
+    CHECK(agent.wait_for(fmt::format("container={} namespace={}", c.id, c.ns), 5));
+    const std::string log = agent.log();
+    const size_t at = log.find(fmt::format("QUARANTINE: container={} ", c.id));
+    REQUIRE(at != std::string::npos);
+    CHECK(log.substr(at, log.find('\n', at) - at).find(c.reason) != std::string::npos);
+    // Reaches nothing: not database's files.
+    CHECK(probe(cd, c.ns, c.id, "open", "/owned/secret") == EPERM);
+  }
+  CHECK(agent.wait_for("DENY hook=file_open", 5));
+  CHECK(agent.log().find("caller_zone=quarantine target_zone=database") != std::string::npos);
+
+  // Placed where it may be: database's own file is its own.
+  CHECK(probe(cd, admitted, "placed", "open", "/owned/secret") == 0);
+  // --unzoned isolate: a zone of its own; exempt: not in the map at all.
+  const uint32_t own = map.at(cd.cgroup_id(admitted, "unnamed"));
+  CHECK(zone_name(own).starts_with("isolated-"));
+  CHECK(probe(cd, admitted, "unnamed", "open", "/owned/secret") == EPERM);
+  CHECK(probe(cd, admitted, "unnamed", "kill", std::to_string(cd.task_pid(admitted, "placed"))) == EPERM);
+  CHECK_FALSE(map.count(cd.cgroup_id(exempt, "system")));
+  CHECK(probe(cd, exempt, "system", "open", "/owned/secret") == 0);
+
+  // Status: degraded, and says how many are quarantined.
+  auto status = shell(syva_binary() + " status --json --pin-path " + kPin);
+  CHECK(status.exit_code == 2);
+  const auto j = nlohmann::json::parse(status.output);
+  CHECK(j["quarantined"] == cases.size());
+  CHECK(status.output.find("quarantine") != std::string::npos);
+
+  CHECK(agent.stop(SIGTERM) == 0);
+  fs::remove_all(dir);
+}

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: Apache-2.0
+// The two states that are not zones, against the real kernel: a cgroup made
+// under a guarded root is PENDING from the moment it exists, and a
+// QUARANTINE cgroup reaches nothing; both are confined alone, each cgroup
+// apart from every other.
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cerrno>
+#include <string>
+#include <vector>
+
+#include "enforcer/kernel_ids.h"
+#include "kernel/zone_fixture.h"
+
+using namespace syva;
+using namespace syva::ktest;
+
+namespace {
+
+// The fixture's cgroups live under the top-level cgroup "syva-ktest": guarded
+// only while one of these is alive, so no other test's cgroup is pending.
+class Guarded {
+ public:
+  Guarded() { enforcer().set_guarded_roots({"syva-ktest"}); }
+  ~Guarded() { enforcer().set_guarded_roots({}); }
+};
+
+int signal0(pid_t pid) { return kill(pid, 0) == 0 ? 0 : errno; }
+
+uint32_t zone_in_map(uint64_t cgroup) {
+  const auto members = enforcer().members();
+  auto it = members.find(cgroup);
+  return it == members.end() ? SYVA_ZONE_NONE : it->second;
+}
+
+}  // namespace
+
+TEST_CASE("a cgroup made under a guarded root is pending from its first moment: confined alone until placed",
+          "[kernel][placement][pending]") {
+  REQUIRE_BPF_LSM();
+  const std::string secret = scratch_file("pending-secret"), unowned = scratch_file("pending-unowned");
+  apply_policy(false, {{secret, kAlpha}});
+  std::vector<uint64_t> made;
+  {
+    Guarded guard;
+    Cgroup a("pending-a", SYVA_ZONE_NONE), b("pending-b", SYVA_ZONE_NONE);
+    // Written by the kernel at mkdir, before any process could join.
+    CHECK(zone_in_map(a.id()) == SYVA_ZONE_PENDING);
+    CHECK(zone_in_map(b.id()) == SYVA_ZONE_PENDING);
+    Target in_a(&a), in_b(&b);
+
+    drain_events();
+    const auto denied = run_in(&a, [&] { return open_file(secret); });
+    CHECK(denied.err == EPERM);
+    const auto e = only_event(drain_events(), SYVA_HOOK_FILE_OPEN, denied.pid);
+    CHECK(e.caller_zone == SYVA_ZONE_PENDING);
+    CHECK(e.target_zone == kAlpha);
+    // Another pending cgroup is another container: not reachable.
+    CHECK(run_in(&a, [&] { return signal0(in_b.pid()); }).err == EPERM);
+    // Its own cgroup, and what no zone owns, are.
+    CHECK(run_in(&a, [&] { return signal0(in_a.pid()); }).err == 0);
+    CHECK(run_in(&a, [&] { return open_file(unowned); }).err == 0);
+    // Unzoned callers are not affected.
+    CHECK(run_in(nullptr, [&] { return open_file(secret); }).err == 0);
+    CHECK(run_in(nullptr, [&] { return signal0(in_a.pid()); }).err == 0);
+
+    // Placed: the agent's write replaces the kernel's.
+    enforcer().set_member(a.id(), kAlpha);
+    CHECK(run_in(&a, [&] { return open_file(secret); }).err == 0);
+    CHECK_FALSE(enforcer().clear_pending(a.id()));  // placed: no longer the kernel's to clear
+    CHECK(enforcer().clear_pending(b.id()));        // an unenforced container's cgroup
+    CHECK(zone_in_map(b.id()) == SYVA_ZONE_NONE);
+    CHECK(run_in(&b, [&] { return open_file(secret); }).err == 0);
+
+    // Nested deeper than one level: still under the guarded root.
+    {
+      Cgroup pod("pending-pod", SYVA_ZONE_NONE);
+      const std::string inner = pod.path() + "/ctr";
+      REQUIRE(mkdir(inner.c_str(), 0755) == 0);
+      const uint64_t inner_id = cgroup_id_of(inner);
+      CHECK(zone_in_map(inner_id) == SYVA_ZONE_PENDING);
+      // The entry goes with the cgroup.
+      REQUIRE(rmdir(inner.c_str()) == 0);
+      CHECK(zone_in_map(inner_id) == SYVA_ZONE_NONE);
+    }
+  }
+  // No longer guarded: a new cgroup is nobody's.
+  Cgroup d("pending-d", SYVA_ZONE_NONE);
+  CHECK(zone_in_map(d.id()) == SYVA_ZONE_NONE);
+  CHECK(counters(SYVA_HOOK_CGROUP_PENDING).error == 0);
+}
+
+TEST_CASE("quarantine reaches nothing and nothing reaches it: not another zone, not another quarantined container",
+          "[kernel][placement][quarantine]") {
+  REQUIRE_BPF_LSM();
+  const std::string secret = scratch_file("quarantine-secret");
+  apply_policy(false, {{secret, kAlpha}});
+  Cgroup q1("quarantine-1", SYVA_ZONE_QUARANTINE), q2("quarantine-2", SYVA_ZONE_QUARANTINE);
+  Cgroup alpha("quarantine-alpha", kAlpha);
+  Target t1(&q1), t2(&q2), ta(&alpha);
+
+  drain_events();
+  const auto denied = run_in(&q1, [&] { return signal0(t2.pid()); });
+  CHECK(denied.err == EPERM);
+  const auto e = only_event(drain_events(), SYVA_HOOK_TASK_KILL, denied.pid);
+  CHECK(e.caller_zone == SYVA_ZONE_QUARANTINE);
+  CHECK(e.target_zone == SYVA_ZONE_QUARANTINE);
+  CHECK(run_in(&q1, [&] { return signal0(ta.pid()); }).err == EPERM);
+  CHECK(run_in(&q1, [&] { return open_file(secret); }).err == EPERM);
+  CHECK(run_in(&q1, [&] { return signal0(t1.pid()); }).err == 0);
+  CHECK(run_in(&alpha, [&] { return signal0(t1.pid()); }).err == EPERM);
+  // Every [syscalls] operation is refused in quarantine.
+  CHECK(run_in(&q1, [&] {
+          return mount("none", kScratch.c_str(), "tmpfs", 0, nullptr) == 0 ? (umount(kScratch.c_str()), 0) : errno;
+        }).err == EPERM);
+  CHECK(run_in(nullptr, [&] { return signal0(t1.pid()); }).err == 0);
+}
