@@ -12,6 +12,8 @@ struct AgentOptions {
   std::string containerd_sock = "/run/containerd/containerd.sock";
   // On SIGTERM/SIGINT leave enforcement pinned for the next agent.
   bool persist = false;
+  // Prometheus endpoint, "HOST:PORT"; empty: none.
+  std::string metrics_address;
 };
 
 // Exit codes, also documented in `syva --help`.
