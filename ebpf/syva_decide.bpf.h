@@ -68,11 +68,20 @@ static __always_inline __u32 zone_of_cgroup(__u64 cgroup_id)
 	return zone ? *zone : SYVA_ZONE_NONE;
 }
 
-/* The current task's zone; its cgroup id goes to `cgroup` for the event. */
+/* The current task's zone; its cgroup id goes to `cgroup` for the event.
+ * In a PENDING cgroup only the container's own command (the workload, from
+ * its first execve there) is confined: the runtime's setup before it (runc
+ * joining the pod's namespaces through /proc/PID/ns, mounting the rootfs)
+ * is the platform's, as it is in a placed zone before the agent writes it. */
 static __always_inline __u32 current_zone(__u64 *cgroup)
 {
+	__u32 zone;
+
 	*cgroup = bpf_get_current_cgroup_id();
-	return zone_of_cgroup(*cgroup);
+	zone = zone_of_cgroup(*cgroup);
+	if (zone == SYVA_ZONE_PENDING && !bpf_task_storage_get(&workload, bpf_get_current_task_btf(), 0, 0))
+		return SYVA_ZONE_NONE;
+	return zone;
 }
 
 /* The target-task path: the task's default-hierarchy (cgroup v2) cgroup,

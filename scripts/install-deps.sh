@@ -7,10 +7,10 @@ pkgs=(
   build-essential cmake pkg-config clang llvm libclang-rt-14-dev
   libbpf-dev bpftool libelf-dev zlib1g-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  libtomlplusplus-dev libfmt-dev libspdlog-dev catch2 nlohmann-json3-dev
+  libtomlplusplus-dev libfmt-dev libspdlog-dev catch2 nlohmann-json3-dev prometheus-cpp-dev
   qemu-system-x86 busybox-static cpio
   containerd runc liburing-dev
-  python3 python3-yaml
+  python3 python3-yaml python3-prometheus-client
 )
 missing=()
 for p in "${pkgs[@]}"; do

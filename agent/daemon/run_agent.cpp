@@ -23,9 +23,12 @@
 
 #include "daemon/policy_dir_watch.h"
 #include "enforcer/enforcer.h"
+#include "enforcer/hooks.h"
+#include "enforcer/map_readers.h"
 #include "enforcer/selftest.h"
 #include "events/event_format.h"
 #include "events/event_reader.h"
+#include "metrics/metrics.h"
 #include "policy/compiled_policy.h"
 #include "policy/policy_loader.h"
 #include "syva.skel.h"
@@ -94,6 +97,29 @@ void record_containerd(Enforcer& enforcer, bool connected) {
   enforcer.update_state([&](syva_agent_state& state) { state.containerd = link; });
 }
 
+// What a scrape reports, read from the maps at that moment (from the
+// exposer's thread: map reads are system calls, safe beside the writers).
+MetricsSnapshot metrics_snapshot(const syva_bpf& skel) {
+  MetricsSnapshot s;
+  const auto counters = read_counters(bpf_map__fd(skel.maps.counters));
+  for (size_t hook = 0; hook < counters.size() && hook < kChecks.size(); ++hook) {
+    // The self-test probe judges nothing while enforcing; markers only count their errors.
+    if (kChecks[hook].kind == SYVA_KIND_PROBE) continue;
+    s.hooks.emplace_back(std::string(hook_name(static_cast<uint32_t>(hook))), counters[hook]);
+  }
+  std::map<uint32_t, uint64_t> members;
+  for (const auto& [cgroup, zone] : read_zone_entries(bpf_map__fd(skel.maps.zone_membership))) ++members[zone];
+  for (const auto& [id, name] : read_zone_names(bpf_map__fd(skel.maps.zone_names)))
+    s.zone_members.emplace_back(name, members[id]);
+  if (auto state = read_agent_state(bpf_map__fd(skel.maps.agent_state))) {
+    s.has_agent_state = true;
+    s.policy_generation = state->policy_generation;
+    s.policy_rejected = state->policy_rejected != 0;
+    s.containerd_connected = state->containerd == SYVA_CONTAINERD_CONNECTED;
+  }
+  return s;
+}
+
 }  // namespace
 
 int run_agent(const AgentOptions& options) {
@@ -114,6 +140,18 @@ int run_agent(const AgentOptions& options) {
     spdlog::error("refusing to start: the policy in {} is invalid; nothing was changed in the kernel",
                   options.policy_dir);
     return kExitBadPolicy;
+  }
+
+  // Bound before the kernel is touched: an address in use is a start-up
+  // error that changes nothing, like an invalid policy.
+  std::unique_ptr<MetricsServer> metrics;
+  if (!options.metrics_address.empty()) {
+    try {
+      metrics = std::make_unique<MetricsServer>(options.metrics_address);
+    } catch (const std::exception& e) {
+      spdlog::error("cannot serve metrics on {}: {}", options.metrics_address, e.what());
+      return kExitFailure;
+    }
   }
 
   std::unique_ptr<Enforcer> enforcer;
@@ -162,9 +200,8 @@ int run_agent(const AgentOptions& options) {
   }
 
   ZoneNames names;
-  EventReader events(bpf_map__fd(enforcer->skeleton()->maps.events), [&](const syva_event& e) {
-    spdlog::warn("{}", format_deny(e, [&](uint32_t id) { return names.get(id, *enforcer); }));
-  });
+  EventReader events(bpf_map__fd(enforcer->skeleton()->maps.events),
+                     [&](const syva_event& e) { log_deny(e, [&](uint32_t id) { return names.get(id, *enforcer); }); });
   events.start();
   // Membership comes from containerd; the watcher retries while containerd is away.
   EnforcerSink membership(*enforcer);
@@ -176,6 +213,10 @@ int run_agent(const AgentOptions& options) {
                options.guarded_roots.empty() ? "none (--guard-cgroup)" : fmt::format("{}", fmt::join(options.guarded_roots, ", ")));
   watcher.start();
   spdlog::info("enforcing: {} hooks attached, maps pinned at {}", enforcer->attached_programs(), options.pin_path);
+  if (metrics) {
+    metrics->serve([skel = enforcer->skeleton()] { return metrics_snapshot(*skel); });
+    spdlog::info("metrics: http://{}/metrics", options.metrics_address);
+  }
 
   std::unique_ptr<PolicyDirWatch> dir_watch;
   try {
@@ -234,7 +275,8 @@ int run_agent(const AgentOptions& options) {
     }
   }
   close(sig_fd);
-  watcher.stop();  // no map writes after this
+  metrics.reset();  // declared before the enforcer, so it would outlive the maps it reads
+  watcher.stop();   // no map writes after this
   if (options.persist) {
     enforcer->leave_pinned();
     spdlog::info("received {}, stopping: programs stay attached and maps pinned at {} (--persist); the next agent "

@@ -19,6 +19,8 @@ struct AgentOptions {
   UnzonedSetting unzoned;
   // Top-level cgroups whose new cgroups start PENDING (--guard-cgroup).
   std::vector<std::string> guarded_roots;
+  // Prometheus endpoint, "HOST:PORT"; empty: none.
+  std::string metrics_address;
 };
 
 // Exit codes, also documented in `syva --help`.

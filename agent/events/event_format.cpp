@@ -5,8 +5,10 @@
 #include <string_view>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "enforcer/hooks.h"
+#include "events/json_log.h"
 #include "policy/capabilities.h"
 
 namespace syva {
@@ -28,12 +30,8 @@ std::string safe_comm(const char* comm, size_t size) {
 
 }  // namespace
 
-std::string format_deny(const syva_event& e, const ZoneNameLookup& zone_name) {
-  // AUDIT: the caller's zone is in audit mode and the operation went ahead.
-  std::string line = fmt::format("{} hook={} pid={} tgid={} comm={} caller_zone={}",
-                                 (e.flags & SYVA_EVENT_F_AUDIT) ? "AUDIT" : "DENY", hook_name(e.hook), e.pid, e.tgid,
-                                 safe_comm(e.comm, sizeof(e.comm)), zone_label(e.caller_zone, zone_name));
-  if (is_cross_zone(e.hook)) line += fmt::format(" target_zone={}", zone_label(e.target_zone, zone_name));
+std::string format_target(const syva_event& e) {
+  std::string line;
   switch (e.hook) {
     case SYVA_HOOK_FILE_OPEN:
     case SYVA_HOOK_BPRM_CHECK:
@@ -97,7 +95,44 @@ std::string format_deny(const syva_event& e, const ZoneNameLookup& zone_name) {
       break;
     default: break;
   }
+  return line.empty() ? line : line.substr(1);
+}
+
+std::string format_deny(const syva_event& e, const ZoneNameLookup& zone_name) {
+  // AUDIT: the caller's zone is in audit mode and the operation went ahead.
+  std::string line = fmt::format("{} hook={} pid={} tgid={} comm={} caller_zone={}",
+                                 (e.flags & SYVA_EVENT_F_AUDIT) ? "AUDIT" : "DENY", hook_name(e.hook), e.pid, e.tgid,
+                                 safe_comm(e.comm, sizeof(e.comm)), zone_label(e.caller_zone, zone_name));
+  if (is_cross_zone(e.hook)) line += fmt::format(" target_zone={}", zone_label(e.target_zone, zone_name));
+  const std::string target = format_target(e);
+  if (!target.empty()) line += " " + target;
   return line + fmt::format(" caller_cgroup={}", e.caller_cgroup);
+}
+
+nlohmann::ordered_json deny_fields(const syva_event& e, const ZoneNameLookup& zone_name) {
+  nlohmann::ordered_json f;
+  f["event"] = "deny";
+  f["hook"] = std::string(hook_name(e.hook));
+  f["verdict"] = (e.flags & SYVA_EVENT_F_AUDIT) ? "audit" : "deny";
+  f["caller_zone"] = zone_label(e.caller_zone, zone_name);
+  // Zone rules judge the caller's own zone: there is no target zone to name.
+  f["target_zone"] = is_cross_zone(e.hook) ? nlohmann::ordered_json(zone_label(e.target_zone, zone_name)) : nullptr;
+  f["pid"] = e.pid;
+  f["tgid"] = e.tgid;
+  // JSON escapes what the text line must replace; only the NUL padding goes.
+  f["comm"] = std::string(e.comm, strnlen(e.comm, sizeof(e.comm)));
+  f["caller_cgroup"] = e.caller_cgroup;
+  f["target"] = format_target(e);
+  return f;
+}
+
+void log_deny(const syva_event& e, const ZoneNameLookup& zone_name) {
+  if (!json_logs()) {
+    spdlog::warn("{}", format_deny(e, zone_name));
+    return;
+  }
+  const LogFields fields(deny_fields(e, zone_name));
+  spdlog::warn("{}", format_deny(e, zone_name));
 }
 
 }  // namespace syva

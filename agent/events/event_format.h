@@ -6,6 +6,8 @@
 #include <functional>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "syva_abi.h"
 
 namespace syva {
@@ -16,5 +18,17 @@ using ZoneNameLookup = std::function<std::string(uint32_t)>;
 // "DENY hook=file_open pid=12 tgid=12 comm=cat caller_zone=frontend
 //  target_zone=database dev=8:1 ino=4242"
 std::string format_deny(const syva_event& event, const ZoneNameLookup& zone_name);
+
+// What the operation reached, as the line says it ("dev=8:1 ino=4242",
+// "target_pid=1 target_cgroup=5 signal=9"); empty for hooks that name none.
+std::string format_target(const syva_event& event);
+
+// The event as the members of a JSON log line: event, hook, verdict,
+// caller_zone, target_zone (null for zone rules), pid, tgid, comm,
+// caller_cgroup, target (format_target's text).
+nlohmann::ordered_json deny_fields(const syva_event& event, const ZoneNameLookup& zone_name);
+
+// One warning line: the text line, carrying deny_fields with --log-format json.
+void log_deny(const syva_event& event, const ZoneNameLookup& zone_name);
 
 }  // namespace syva

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # Static check of the Kubernetes deployment files against the built agent:
 #   deploy/syva-daemonset.yaml  every YAML document parses; Namespace,
-#                               ConfigMap (policies/*.toml byte for byte),
+#                               ConfigMap (exactly what `syva print-configmap`
+#                               prints for policies/, which PyYAML must read
+#                               back as policies/*.toml byte for byte),
 #                               ServiceAccount, DaemonSet as the agent needs it
 #   deploy/Dockerfile           builds with the Debian packages install-deps.sh
 #                               names; its runtime stage installs a package for
@@ -10,9 +12,10 @@
 # No cluster and no container engine: it reads the files and the binary.
 #
 # Usage: test/host/deploy_manifest_test.sh [BUILD_DIR]   (default: build/)
-#        test/host/deploy_manifest_test.sh --print-configmap
-#            prints the ConfigMap document made from policies/*.toml, to paste
-#            into the manifest after a policy changes
+#        test/host/deploy_manifest_test.sh --print-configmap [BUILD_DIR]
+#            prints the ConfigMap document made from policies/*.toml by
+#            `syva print-configmap`, to paste into the manifest after a
+#            policy changes
 # Prints one `ok: ...` or `FAIL: ...` line per check and ends with
 #   deploy_manifest_test: N passed, N failed
 # Exit 0 when every check passed, 1 otherwise.
@@ -34,10 +37,9 @@ if [[ -z $py ]]; then
 	exit 1
 fi
 
-mode=check
 build=$repo/build
 if [[ ${1:-} == --print-configmap ]]; then
-	mode=print-configmap
+	exec "${2:-$build}/syva" print-configmap --policy-dir "$repo/policies"
 elif [[ -n ${1:-} ]]; then
 	build=$1
 fi
@@ -45,31 +47,49 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-if [[ $mode == check ]]; then
-	bin=$build/syva
-	: >"$work/help" && : >"$work/libs"
-	if [[ -x $bin ]]; then
-		"$bin" --help >"$work/help" 2>&1 || echo "syva --help exited $?" >"$work/help-error"
-		# One line per library: NAME PATH PACKAGE (PACKAGE "-" when dpkg owns
-		# no such file). ldd lists the whole closure, not only DT_NEEDED.
-		ldd "$bin" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// {print $1, $3}' | while read -r name path; do
-			pkg=""
-			for p in "$path" "$(readlink -f "$path")" "/usr$path" "${path#/usr}"; do
-				[[ -n $p ]] || continue
-				pkg=$(dpkg -S "$p" 2>/dev/null | head -n 1 | cut -d: -f1) && [[ -n $pkg ]] && break
-			done
-			echo "$name $path ${pkg:--}"
-		done >"$work/libs"
-	else
-		echo "no executable $bin (build first: scripts/build.sh)" >"$work/help-error"
-	fi
+# Policies whose bytes a YAML literal block carries only with care: no final
+# newline, several, a first line indented, tabs and trailing blanks, CRLF,
+# non-ASCII. Each is a valid policy (print-configmap refuses invalid ones).
+tricky=$work/tricky
+mkdir -p "$tricky"
+printf '[zone]\nmode = "audit"' >"$tricky/no-final-newline.toml"
+printf '[zone]\nmode = "audit"\n\n\n' >"$tricky/newlines-kept.toml"
+printf '  # indented first line\n[zone]\n' >"$tricky/indented.toml"
+printf '#\ttab and trailing blanks   \n[zone]  \n' >"$tricky/blanks.toml"
+printf '[zone]\r\nmode = "enforce"\r\n' >"$tricky/crlf.toml"
+printf '# zone \xc3\xa9t\xc3\xa9 \xe2\x80\x94 \xf0\x9f\x94\x92\n[zone]\n' >"$tricky/utf8.toml"
+printf '\n' >"$tricky/only-newline.toml"
+
+bin=$build/syva
+if [[ -x $bin ]]; then
+	"$bin" print-configmap --policy-dir "$repo/policies" >"$work/configmap.yaml" 2>"$work/configmap.err"
+	echo $? >"$work/configmap.rc"
+	"$bin" print-configmap --policy-dir "$tricky" --name tricky --namespace t >"$work/tricky.yaml" 2>"$work/tricky.err"
+	echo $? >"$work/tricky.rc"
 fi
 
-"$py" - "$mode" "$repo" "$work" <<'PY'
+: >"$work/help" && : >"$work/libs"
+if [[ -x $bin ]]; then
+	"$bin" --help >"$work/help" 2>&1 || echo "syva --help exited $?" >"$work/help-error"
+	# One line per library: NAME PATH PACKAGE (PACKAGE "-" when dpkg owns
+	# no such file). ldd lists the whole closure, not only DT_NEEDED.
+	ldd "$bin" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// {print $1, $3}' | while read -r name path; do
+		pkg=""
+		for p in "$path" "$(readlink -f "$path")" "/usr$path" "${path#/usr}"; do
+			[[ -n $p ]] || continue
+			pkg=$(dpkg -S "$p" 2>/dev/null | head -n 1 | cut -d: -f1) && [[ -n $pkg ]] && break
+		done
+		echo "$name $path ${pkg:--}"
+	done >"$work/libs"
+else
+	echo "no executable $bin (build first: scripts/build.sh)" >"$work/help-error"
+fi
+
+"$py" - "$repo" "$work" <<'PY'
 import json, os, re, shlex, sys, tomllib
 import yaml
 
-mode, repo, work = sys.argv[1], sys.argv[2], sys.argv[3]
+repo, work = sys.argv[1], sys.argv[2]
 manifest_path = os.path.join(repo, "deploy/syva-daemonset.yaml")
 dockerfile_path = os.path.join(repo, "deploy/Dockerfile")
 policy_dir = os.path.join(repo, "policies")
@@ -85,35 +105,12 @@ CAPS = {"BPF", "PERFMON", "SYS_ADMIN", "SYS_PTRACE"}
 BASE_IMAGE_PACKAGES = {"libc6", "libgcc-s1", "libstdc++6"}
 # install-deps.sh packages that are for testing and the VM demo, not building.
 NOT_FOR_BUILDING = {"qemu-system-x86", "busybox-static", "cpio", "containerd", "runc",
-                    "python3", "python3-yaml", "libclang-rt-14-dev"}
+                    "python3", "python3-yaml", "python3-prometheus-client", "libclang-rt-14-dev"}
 
 
 def policy_files():
     return sorted(f for f in os.listdir(policy_dir) if f.endswith(".toml"))
 
-
-def configmap_yaml():
-    out = ["apiVersion: v1", "kind: ConfigMap", "metadata:", f"  name: {CONFIGMAP}",
-           f"  namespace: {NAMESPACE}", "  labels:", "    app.kubernetes.io/name: syva", "data:"]
-    for f in policy_files():
-        with open(os.path.join(policy_dir, f), "rb") as fh:
-            text = fh.read().decode("utf-8")
-        chomp = "-" if not text.endswith("\n") else ("+" if text.endswith("\n\n") else "")
-        out.append(f"  {f}: |{chomp}")
-        for line in text.split("\n")[:-1] if text.endswith("\n") else text.split("\n"):
-            out.append(("    " + line) if line else "")
-    doc = "\n".join(out) + "\n"
-    back = yaml.safe_load(doc)["data"]
-    for f in policy_files():
-        with open(os.path.join(policy_dir, f), "rb") as fh:
-            if back[f].encode("utf-8") != fh.read():
-                sys.exit(f"cannot express {f} as a YAML literal block byte for byte")
-    return doc
-
-
-if mode == "print-configmap":
-    sys.stdout.write(configmap_yaml())
-    sys.exit(0)
 
 results = []
 
@@ -167,7 +164,50 @@ for d in docs:
         ds = d
 check(ds and ds.get("apiVersion") == "apps/v1", f"DaemonSet (apps/v1) in {NAMESPACE}")
 
-# ---- ConfigMap == policies/*.toml byte for byte -------------------------
+# ---- ConfigMap: what `syva print-configmap` prints, == policies/*.toml ----
+def printed(stem, policy_dir, name, namespace):
+    """Checks `syva print-configmap` on policy_dir; returns its text or None."""
+    rc_file = os.path.join(work, stem + ".rc")
+    rc = open(rc_file).read().strip() if os.path.exists(rc_file) else "not run (no binary)"
+    err = open(os.path.join(work, stem + ".err")).read().strip() if os.path.exists(rc_file) else ""
+    rel = os.path.relpath(policy_dir, repo) if policy_dir.startswith(repo) else os.path.basename(policy_dir) + "/"
+    if not check(rc == "0", f"syva print-configmap --policy-dir {rel} exits 0", f"exit {rc} {err}"):
+        return None
+    text = open(os.path.join(work, stem + ".yaml")).read()
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        check(False, f"syva print-configmap's {rel} ConfigMap parses", str(e).replace("\n", " "))
+        return None
+    md = (doc or {}).get("metadata") or {}
+    check(doc.get("apiVersion") == "v1" and doc.get("kind") == "ConfigMap" and md.get("name") == name
+          and md.get("namespace") == namespace, f"syva print-configmap's {rel} document is ConfigMap {namespace}/{name}")
+    files = sorted(f for f in os.listdir(policy_dir) if f.endswith(".toml"))
+    data = doc.get("data") or {}
+    same = set(data) == set(files)
+    for f in files:
+        with open(os.path.join(policy_dir, f), "rb") as fh:
+            want = fh.read()
+        got = data.get(f)
+        if not (isinstance(got, str) and got.encode("utf-8") == want):
+            same = False
+            print(f"    {f}: wanted {want!r}, PyYAML read {got!r}")
+    check(same, f"PyYAML reads syva print-configmap's {rel} back as its {len(files)} files byte for byte")
+    return text
+
+
+printed("tricky", os.path.join(work, "tricky"), "tricky", "t")
+want_cm = printed("configmap", policy_dir, CONFIGMAP, NAMESPACE)
+if want_cm is not None:
+    try:
+        manifest_docs = re.split(r"(?m)^---[ \t]*\n", open(manifest_path).read())
+    except OSError:
+        manifest_docs = []
+    cm_text = [d for d in manifest_docs if re.search(r"(?m)^kind: ConfigMap$", d)]
+    check(len(cm_text) == 1 and cm_text[0] == want_cm,
+          f"the manifest's ConfigMap is exactly `syva print-configmap --policy-dir policies`",
+          "differs: regenerate with `build/syva print-configmap --policy-dir policies`")
+
 if cm:
     data = cm.get("data") or {}
     files = policy_files()
@@ -180,7 +220,7 @@ if cm:
         got = data.get(f)
         check(isinstance(got, str) and got.encode("utf-8") == want,
               f"ConfigMap key {f} equals policies/{f} byte for byte",
-              "differs: regenerate with `test/host/deploy_manifest_test.sh --print-configmap`")
+              "differs: regenerate with `build/syva print-configmap --policy-dir policies`")
 
 # ---- DaemonSet ---------------------------------------------------------
 spec = ((ds or {}).get("spec") or {})
@@ -239,6 +279,12 @@ for flag in ("--policy-dir", "--containerd-sock", "--pin-path"):
 # A rolling update stops the old pod first: without --persist the node would
 # be unenforced until the new one is ready.
 check("--persist" in agent_opts, "the agent leaves enforcement pinned across rolling updates (--persist)")
+
+if "--metrics-address" in agent_opts:
+    mport = str(agent_opts["--metrics-address"]).rsplit(":", 1)[-1]
+    declared = [str(p.get("containerPort")) for p in c.get("ports") or [] if p.get("protocol", "TCP") == "TCP"]
+    check(mport in declared, f"--metrics-address {agent_opts['--metrics-address']}: the container declares port {mport}",
+          f"ports {declared}")
 
 sc = c.get("securityContext") or {}
 caps = sc.get("capabilities") or {}

@@ -181,12 +181,15 @@ TEST_CASE("every claim that cannot be honoured is quarantined, logged and degrad
   };
   const std::vector<Case> cases = {
       {refused, "refused", "--label syva.dev/zone=database", "may not join zone 'database'"},
-      {admitted, "disagree", "--label syva.dev/zone=frontend --annotation syva.dev/zone=database",
+      // ctr copies --label into the spec's annotations too, so the label that
+      // disagrees is set on the running container (below).
+      {admitted, "disagree", "--annotation syva.dev/zone=database",
        "its label names zone 'frontend' and its annotation zone 'database'"},
       {admitted, "invalid", "--label syva.dev/zone=Not_A_Zone", "'Not_A_Zone' is not a valid zone name"},
       {admitted, "nopolicy", "--label syva.dev/zone=payments", "no policy file defines zone 'payments'"},
   };
   for (const auto& c : cases) cd.run_detached(c.ns, c.id, c.flags + " " + mounts(dir));
+  cd.ctr(admitted, "containers label disagree syva.dev/zone=frontend");
   cd.run_detached(admitted, "placed", "--label syva.dev/zone=database " + mounts(dir));
   cd.run_detached(admitted, "unnamed", mounts(dir));
   cd.run_detached(exempt, "system", mounts(dir));

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "enforcer/kernel_ids.h"
+#include "kernel/agent_process.h"
 #include "kernel/zone_fixture.h"
 
 using namespace syva;
@@ -30,6 +31,15 @@ class Guarded {
 };
 
 int signal0(pid_t pid) { return kill(pid, 0) == 0 ? 0 : errno; }
+
+// Runs the zone probe: an execve in the cgroup, as a container's command
+// starts, which is what pending confines (the runtime's setup before it is
+// not).
+int probe(const std::string& action, const std::string& arg) {
+  const std::string bin = zone_probe_binary();
+  execl(bin.c_str(), bin.c_str(), action.c_str(), arg.c_str(), nullptr);
+  return 127;
+}
 
 uint32_t zone_in_map(uint64_t cgroup) {
   const auto members = enforcer().members();
@@ -54,27 +64,32 @@ TEST_CASE("a cgroup made under a guarded root is pending from its first moment: 
     Target in_a(&a), in_b(&b);
 
     drain_events();
-    const auto denied = run_in(&a, [&] { return open_file(secret); });
+    const auto denied = run_in(&a, [&] { return probe("open", secret); });
     CHECK(denied.err == EPERM);
     const auto e = only_event(drain_events(), SYVA_HOOK_FILE_OPEN, denied.pid);
     CHECK(e.caller_zone == SYVA_ZONE_PENDING);
     CHECK(e.target_zone == kAlpha);
     // Another pending cgroup is another container: not reachable.
-    CHECK(run_in(&a, [&] { return signal0(in_b.pid()); }).err == EPERM);
+    CHECK(run_in(&a, [&] { return probe("kill", std::to_string(in_b.pid())); }).err == EPERM);
     // Its own cgroup, and what no zone owns, are.
-    CHECK(run_in(&a, [&] { return signal0(in_a.pid()); }).err == 0);
-    CHECK(run_in(&a, [&] { return open_file(unowned); }).err == 0);
+    CHECK(run_in(&a, [&] { return probe("kill", std::to_string(in_a.pid())); }).err == 0);
+    CHECK(run_in(&a, [&] { return probe("open", unowned); }).err == 0);
+    // Before its first execve there, a process is the runtime setting the
+    // container up (runc joining namespaces through /proc/PID/ns): not yet
+    // the container's command, not confined.
+    CHECK(run_in(&a, [&] { return open_file(secret); }).err == 0);
+    CHECK(run_in(&a, [&] { return signal0(in_b.pid()); }).err == 0);
     // Unzoned callers are not affected.
     CHECK(run_in(nullptr, [&] { return open_file(secret); }).err == 0);
     CHECK(run_in(nullptr, [&] { return signal0(in_a.pid()); }).err == 0);
 
     // Placed: the agent's write replaces the kernel's.
     enforcer().set_member(a.id(), kAlpha);
-    CHECK(run_in(&a, [&] { return open_file(secret); }).err == 0);
+    CHECK(run_in(&a, [&] { return probe("open", secret); }).err == 0);
     CHECK_FALSE(enforcer().clear_pending(a.id()));  // placed: no longer the kernel's to clear
     CHECK(enforcer().clear_pending(b.id()));        // an unenforced container's cgroup
     CHECK(zone_in_map(b.id()) == SYVA_ZONE_NONE);
-    CHECK(run_in(&b, [&] { return open_file(secret); }).err == 0);
+    CHECK(run_in(&b, [&] { return probe("open", secret); }).err == 0);
 
     // Nested deeper than one level: still under the guarded root.
     {
