@@ -294,6 +294,11 @@ struct syva_agent_state {
 	char programs_absent[SYVA_POLICY_ERROR_LEN];
 	char programs_refused[SYVA_POLICY_ERROR_LEN];
 	char refusal[SYVA_POLICY_ERROR_LEN];
+	/* What of the policy in force the node kept from being enforced
+	 * (unreadable host_paths, too many inodes), and the first such. */
+	__u32 policy_degraded;
+	__u32 pad0;
+	char policy_degraded_error[SYVA_POLICY_ERROR_LEN];
 };
 
 /* Deny event, one per denial, written to the `events` ring buffer. */

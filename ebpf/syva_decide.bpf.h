@@ -68,18 +68,24 @@ static __always_inline __u32 zone_of_cgroup(__u64 cgroup_id)
 	return zone ? *zone : SYVA_ZONE_NONE;
 }
 
+/* The node's mount namespace (its inode number), set by the agent. */
+const volatile __u32 host_mnt_ns __weak = 0;
+
 /* The current task's zone; its cgroup id goes to `cgroup` for the event.
- * In a PENDING cgroup only the container's own command (the workload, from
- * its first execve there) is confined: the runtime's setup before it (runc
- * joining the pod's namespaces through /proc/PID/ns, mounting the rootfs)
- * is the platform's, as it is in a placed zone before the agent writes it. */
+ * In a PENDING cgroup only what runs inside the container is confined: the
+ * runtime setting it up there while still in the node's mount namespace
+ * (runc joining the pod's namespaces through /proc/PID/ns, re-executing
+ * itself) is the platform's, as it is before any cgroup is zoned. A process
+ * cannot go back to the node's mount namespace from a container's: that
+ * takes /proc/1/ns/mnt, which no zone may open. */
 static __always_inline __u32 current_zone(__u64 *cgroup)
 {
 	__u32 zone;
 
 	*cgroup = bpf_get_current_cgroup_id();
 	zone = zone_of_cgroup(*cgroup);
-	if (zone == SYVA_ZONE_PENDING && !bpf_task_storage_get(&workload, bpf_get_current_task_btf(), 0, 0))
+	if (zone == SYVA_ZONE_PENDING && host_mnt_ns &&
+	    BPF_CORE_READ(bpf_get_current_task_btf(), nsproxy, mnt_ns, ns.inum) == host_mnt_ns)
 		return SYVA_ZONE_NONE;
 	return zone;
 }

@@ -25,6 +25,7 @@ int run_check(const std::string& policy_dir) {
     // The very calls the agent makes at start and on reload, so that "check
     // passed" means "the agent would take it" on a node with the same host_paths.
     const CompiledPolicy policy = compile_policy(load_policy_dir(policy_dir));
+    for (const auto& d : policy.degraded) fmt::print(stderr, "warning: {} (on this machine)\n", d);
     std::string zones;
     for (const auto& name : policy.zone_names) zones += (zones.empty() ? "" : ", ") + name;
     fmt::print("{}: valid: {} zones ({}), {} allowed pairs, {} owned inodes on this machine\n", policy_dir,

@@ -80,6 +80,9 @@ void judge_health(StatusReport& r) {
     why.push_back(fmt::format(
         "{} [resources] writes to member cgroups failed; last: {}", r.agent_state.limit_failures,
         std::string(r.agent_state.limit_error, strnlen(r.agent_state.limit_error, sizeof(r.agent_state.limit_error)))));
+  if (r.agent_state.policy_degraded)
+    why.push_back(fmt::format("the policy in force is not fully enforced on this node ({} problem(s)): {}",
+                              r.agent_state.policy_degraded, text_of(r.agent_state.policy_degraded_error)));
   if (r.agent_state.policy_rejected)
     why.push_back(fmt::format("policy change rejected, the previous policy stays enforced: {}",
                               std::string(r.agent_state.policy_error,

@@ -68,6 +68,7 @@ std::optional<CompiledPolicy> load_policy(const std::string& dir, std::string& e
     CompiledPolicy policy = compile_policy(load_policy_dir(dir));
     spdlog::info("policy: {} zones, {} allowed pairs, {} owned inodes", policy.zone_names.size(),
                  policy.pairs.size() / 2, policy.inodes.size());
+    for (const auto& d : policy.degraded) spdlog::error("policy: NOT FULLY ENFORCED: {}", d);
     return policy;
   } catch (const PolicyError& e) {
     for (const auto& p : e.problems()) spdlog::error("policy: {}", p);
@@ -77,13 +78,17 @@ std::optional<CompiledPolicy> load_policy(const std::string& dir, std::string& e
   }
 }
 
-void record_policy(Enforcer& enforcer, const std::string& rejected_because) {
+void record_policy(Enforcer& enforcer, const std::string& rejected_because, const CompiledPolicy* applied = nullptr) {
   enforcer.update_state([&](syva_agent_state& state) {
     memset(state.policy_error, 0, sizeof(state.policy_error));
     if (rejected_because.empty()) {
       ++state.policy_generation;
       state.policy_applied_at = static_cast<uint64_t>(time(nullptr));
       state.policy_rejected = 0;
+      state.policy_degraded = applied ? static_cast<uint32_t>(applied->degraded.size()) : 0;
+      memset(state.policy_degraded_error, 0, sizeof(state.policy_degraded_error));
+      if (applied && !applied->degraded.empty())
+        applied->degraded.front().copy(state.policy_degraded_error, sizeof(state.policy_degraded_error) - 1);
     } else {
       state.policy_rejected = 1;
       rejected_because.copy(state.policy_error, sizeof(state.policy_error) - 1);
@@ -188,7 +193,7 @@ int run_agent(const AgentOptions& options) {
     spdlog::info("self-test passed: {}", st.summary);
 
     enforcer->apply_policy(*policy);
-    record_policy(*enforcer, "");
+    record_policy(*enforcer, "", &*policy);
     enforcer->set_guarded_roots(options.guarded_roots);
     enforcer->attach();
   } catch (const KernelUnsupported& e) {
@@ -237,7 +242,7 @@ int run_agent(const AgentOptions& options) {
       enforcer->apply_policy(*next);
       watcher.set_admission(next->admission);
       names.set(enforcer->zone_names());
-      record_policy(*enforcer, "");
+      record_policy(*enforcer, "", &*next);
       spdlog::info("policy reloaded: generation {}", enforcer->state().policy_generation);
       watcher.reapply_limits();
     } catch (const std::exception& e) {

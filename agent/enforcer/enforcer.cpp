@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "enforcer/enforcer.h"
 
+#include <sys/stat.h>
+
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -70,12 +72,18 @@ void Enforcer::open_and_load() {
       [&](syva_bpf& skel, const btf* vmlinux) {
         prepare_map_pins(skel, options_.pin_path);
         if (vmlinux) set_hook_argument_positions(&skel, vmlinux);
+        // The node's mount namespace, where a container runtime sets a
+        // container up before the container's command runs in its own. 0
+        // (unreadable): every process in a PENDING cgroup is confined.
+        struct stat st {};
+        if (stat("/proc/1/ns/mnt", &st) == 0) skel.rodata->host_mnt_ns = static_cast<uint32_t>(st.st_ino);
       },
       options_.load_programs);
   skel_ = loaded.skel;
   record_left_out(loaded.left_out);
 
   for (const auto& [id, name] : zone_names()) {
+    if (id >= SYVA_FIRST_STATE_ZONE) continue;  // pending, quarantine: states, not zones
     zone_names_.resize(id);
     zone_names_[id - 1] = name;
   }

@@ -66,7 +66,7 @@ CompiledPolicy compile_policy(const std::vector<ZonePolicy>& zones, size_t max_i
     for (auto& entry : egress_entries(out.id_of(z.name), z.allowed_egress, where, problems))
       out.egress.push_back(entry);
   }
-  out.inodes = tag_host_paths(zones, out, max_inodes, problems);
+  out.inodes = tag_host_paths(zones, out, max_inodes, problems, out.degraded);
   if (!problems.empty()) throw PolicyError(std::move(problems));
   return out;
 }

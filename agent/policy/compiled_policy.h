@@ -23,6 +23,9 @@ struct CompiledPolicy {
   std::vector<EgressEntry> egress;                                 // allowed_egress, keyed by zone id
   std::vector<std::pair<uint32_t, syva_writable_paths>> writable;  // zone id -> writable_paths
   AdmissionTable admission;                                        // who may join each zone
+  // What the node kept from being enforced (unreadable host_paths, too many
+  // inodes), each naming file, line and path; the rest is enforced.
+  std::vector<std::string> degraded;
 
   // Zone ids are the 1-based positions in name order: stable for a given set
   // of zone names, and never 0 (SYVA_ZONE_NONE).

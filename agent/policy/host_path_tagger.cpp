@@ -4,6 +4,8 @@
 #include <fts.h>
 #include <sys/stat.h>
 
+#include <cerrno>
+#include <cstring>
 #include <map>
 
 #include <fmt/format.h>
@@ -31,7 +33,8 @@ struct KeyOrder {
 
 std::vector<std::pair<syva_inode_key, uint32_t>> tag_host_paths(const std::vector<ZonePolicy>& zones,
                                                                 const CompiledPolicy& ids, size_t max_inodes,
-                                                                std::vector<std::string>& problems) {
+                                                                std::vector<std::string>& problems,
+                                                                std::vector<std::string>& degraded) {
   std::map<syva_inode_key, Owner, KeyOrder> owners;
   bool over_limit = false;
 
@@ -47,16 +50,18 @@ std::vector<std::pair<syva_inode_key, uint32_t>> tag_host_paths(const std::vecto
       char* argv[] = {const_cast<char*>(root.c_str()), nullptr};
       FTS* walk = fts_open(argv, FTS_PHYSICAL | FTS_NOCHDIR, nullptr);
       if (!walk) {
-        problems.push_back(fmt::format("{}:{}: [filesystem] host_paths: cannot walk '{}'", z.host_paths_pos.file,
-                                       z.host_paths_pos.line, root));
+        degraded.push_back(fmt::format("{}:{}: [filesystem] host_paths: cannot walk '{}': {}; not owned",
+                                       z.host_paths_pos.file, z.host_paths_pos.line, root, strerror(errno)));
         continue;
       }
       while (FTSENT* e = fts_read(walk)) {
         if (e->fts_info == FTS_DP) continue;  // directories come twice: pre- and post-order
         if (!e->fts_statp || e->fts_info == FTS_NS || e->fts_info == FTS_ERR || e->fts_info == FTS_DNR) {
-          problems.push_back(fmt::format("{}:{}: [filesystem] host_paths: cannot read '{}'", z.host_paths_pos.file,
-                                         z.host_paths_pos.line, e->fts_path));
-          continue;
+          degraded.push_back(fmt::format("{}:{}: [filesystem] host_paths: cannot read '{}': {}; what is below it is "
+                                         "not owned",
+                                         z.host_paths_pos.file, z.host_paths_pos.line, e->fts_path,
+                                         strerror(e->fts_errno)));
+          if (!e->fts_statp || e->fts_info == FTS_NS || e->fts_info == FTS_ERR) continue;
         }
         syva_inode_key key{kernel_dev(e->fts_statp->st_dev), e->fts_statp->st_ino};
         auto [it, added] = owners.try_emplace(key, Owner{zone, e->fts_path});
@@ -66,9 +71,11 @@ std::vector<std::pair<syva_inode_key, uint32_t>> tag_host_paths(const std::vecto
                                          ids.zone_names[it->second.zone - 1], it->second.path));
         }
         if (owners.size() > max_inodes) {
-          problems.push_back(
+          if (added) owners.erase(it);
+          degraded.push_back(
               fmt::format("{}:{}: [filesystem] host_paths: more than {} inodes under the host paths of all zones "
-                          "(the size of the inode_zone map) when reaching '{}'; own fewer files",
+                          "(the size of the inode_zone map) when reaching '{}'; it and what comes after it are not "
+                          "owned: own fewer files",
                           z.host_paths_pos.file, z.host_paths_pos.line, max_inodes, e->fts_path));
           over_limit = true;
           break;

@@ -15,10 +15,15 @@ namespace syva {
 
 struct CompiledPolicy;
 
-// Problems (conflicting owners, more than `max_inodes`) are appended; paths
-// that do not exist are warned about and skipped, since a node may lack them.
+// Errors in the policy itself (two zones owning one inode) are appended to
+// `problems`. What the node holds is not the policy's fault and must not stop
+// the rest of it: a directory that cannot be read (a tenant's 0700 directory
+// owned by another uid), a walk that fails, or more than `max_inodes` inodes
+// leave what is below or after them unowned and are appended to `degraded`,
+// naming the path. Paths that do not exist are warned about and skipped.
 std::vector<std::pair<syva_inode_key, uint32_t>> tag_host_paths(const std::vector<ZonePolicy>& zones,
                                                                 const CompiledPolicy& ids, size_t max_inodes,
-                                                                std::vector<std::string>& problems);
+                                                                std::vector<std::string>& problems,
+                                                                std::vector<std::string>& degraded);
 
 }  // namespace syva

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -67,6 +68,37 @@ TEST_CASE("syva check names every problem of every file", "[host][check]") {
   CHECK(r.output.find(dir.path() + "/b.toml:2: [network] mode") != std::string::npos);
   CHECK(r.output.find(": invalid: 2 problems") != std::string::npos);
   CHECK(shell(kSyva + " check --policy-dir " + dir.path() + "/none").exit_code == 2);
+}
+
+TEST_CASE("a tenant's unreadable directory under host_paths degrades the policy, never invalidates it",
+          "[host][check][host_paths]") {
+  // As the agent without DAC_READ_SEARCH meets it: a 0700 directory of
+  // another uid under the owned tree. Root here reads everything, so the
+  // capabilities that let it are dropped for the command.
+  syva::test::PolicyDir dir;
+  const std::string owned = dir.path() + "/owned";
+  std::filesystem::create_directories(owned + "/private");
+  std::filesystem::create_directories(owned + "/public");
+  REQUIRE(chown((owned + "/private").c_str(), 54321, 54321) == 0);
+  REQUIRE(chmod((owned + "/private").c_str(), 0700) == 0);
+  dir.write("database.toml", "[filesystem]\nhost_paths = [\"" + owned + "\"]\n");
+  dir.write("frontend.toml", "");
+  auto r = shell("setpriv --inh-caps=-dac_override,-dac_read_search --bounding-set=-dac_override,-dac_read_search " +
+                 kSyva + " check --policy-dir " + dir.path());
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK(r.output.find("database.toml:2: [filesystem] host_paths: cannot read '" + owned +
+                      "/private': Permission denied; what is below it is not owned") != std::string::npos);
+  // Everything else is owned: the root, the two directories (the unreadable
+  // one's own inode too).
+  CHECK(r.output.find("valid: 2 zones (database, frontend), 0 allowed pairs, 3 owned inodes") != std::string::npos);
+  // The same agent on this kernel: past the policy (it would enforce the
+  // rest), refused only by the kernel.
+  auto agent = shell("setpriv --inh-caps=-dac_override,-dac_read_search --bounding-set=-dac_override,-dac_read_search " +
+                     kSyva + " --policy-dir " + dir.path() + " --pin-path /sys/fs/bpf/syva-degraded-test");
+  INFO(agent.output);
+  CHECK(agent.exit_code != 2);
+  CHECK(agent.output.find("NOT FULLY ENFORCED") != std::string::npos);
 }
 
 TEST_CASE("syva print-configmap refuses an invalid policy and prints nothing", "[host][configmap]") {

@@ -4,6 +4,7 @@
 // QUARANTINE cgroup reaches nothing; both are confined alone, each cgroup
 // apart from every other.
 #include <signal.h>
+#include <sched.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -32,11 +33,12 @@ class Guarded {
 
 int signal0(pid_t pid) { return kill(pid, 0) == 0 ? 0 : errno; }
 
-// Runs the zone probe: an execve in the cgroup, as a container's command
-// starts, which is what pending confines (the runtime's setup before it is
-// not).
+// Runs the zone probe in a mount namespace of its own, as a container's
+// command runs, which is what pending confines (the runtime's setup in the
+// node's mount namespace is not).
 int probe(const std::string& action, const std::string& arg) {
   const std::string bin = zone_probe_binary();
+  if (unshare(CLONE_NEWNS) != 0) return 126;
   execl(bin.c_str(), bin.c_str(), action.c_str(), arg.c_str(), nullptr);
   return 127;
 }
@@ -74,9 +76,9 @@ TEST_CASE("a cgroup made under a guarded root is pending from its first moment: 
     // Its own cgroup, and what no zone owns, are.
     CHECK(run_in(&a, [&] { return probe("kill", std::to_string(in_a.pid())); }).err == 0);
     CHECK(run_in(&a, [&] { return probe("open", unowned); }).err == 0);
-    // Before its first execve there, a process is the runtime setting the
-    // container up (runc joining namespaces through /proc/PID/ns): not yet
-    // the container's command, not confined.
+    // In the node's mount namespace a process there is the runtime setting
+    // the container up (runc joining namespaces through /proc/PID/ns): not
+    // yet the container, not confined.
     CHECK(run_in(&a, [&] { return open_file(secret); }).err == 0);
     CHECK(run_in(&a, [&] { return signal0(in_b.pid()); }).err == 0);
     // Unzoned callers are not affected.
