@@ -67,70 +67,76 @@ TEST_CASE("cri: a pod annotated syva.dev/zone=database, run through containerd's
         << fmt::format("[filesystem]\nhost_paths = [\"{}/{}-owned\"]\n", dir, zone);
   }
 
-  PrivateContainerd cd("cri", {.cri = true});
-  cd.import_cri_images();
-  AgentProcess agent({"--policy-dir", dir + "/policies", "--pin-path", kPin, "--containerd-sock", cd.socket()},
-                     dir + "/agent.log");
-  REQUIRE(agent.wait_for("containerd: connected"));
+  std::string pods_cgroup;
+  {
+    PrivateContainerd cd("cri", {.cri = true});
+    pods_cgroup = syva::cgroup2_mount() + cd.cri_cgroup_parent();
+    cd.import_cri_images();
+    AgentProcess agent({"--policy-dir", dir + "/policies", "--pin-path", kPin, "--containerd-sock", cd.socket()},
+                       dir + "/agent.log");
+    REQUIRE(agent.wait_for("containerd: connected"));
 
-  CriClient cri(cd.socket(), cd.cri_cgroup_parent(), dir + "/pods");
-  INFO("CRI runtime " << cri.version().runtime_name() << " " << cri.version().runtime_version());
-  cri.wait_for_image(PrivateContainerd::kImage);
-  cri.wait_for_image(PrivateContainerd::kPauseImage);
+    CriClient cri(cd.socket(), cd.cri_cgroup_parent(), dir + "/pods");
+    INFO("CRI runtime " << cri.version().runtime_name() << " " << cri.version().runtime_version());
+    cri.wait_for_image(PrivateContainerd::kImage);
+    cri.wait_for_image(PrivateContainerd::kPauseImage);
 
-  const std::string pod = cri.run_pod("postgres-0", "db", {{"syva.dev/zone", "database"}}, {{"app", "postgres"}});
-  const std::string id = cri.create_container(pod, ContainerSpec{.name = "postgres",
-                                                                 .command = {"sleep", "300"},
-                                                                 .mounts = {{zone_probe_binary(), "/probe"},
-                                                                            {dir + "/database-owned", "/database"},
-                                                                            {dir + "/frontend-owned", "/frontend"}}});
-  cri.start_container(id);
-  INFO("pod " << pod << ", container " << id);
+    const std::string pod = cri.run_pod("postgres-0", "db", {{"syva.dev/zone", "database"}}, {{"app", "postgres"}});
+    const std::string id = cri.create_container(pod, ContainerSpec{.name = "postgres",
+                                                                   .command = {"sleep", "300"},
+                                                                   .mounts = {{zone_probe_binary(), "/probe"},
+                                                                              {dir + "/database-owned", "/database"},
+                                                                              {dir + "/frontend-owned", "/frontend"}}});
+    cri.start_container(id);
+    INFO("pod " << pod << ", container " << id);
 
-  // The agent's word: the container, found through its sandbox's annotations.
-  REQUIRE(agent.wait_for("membership +: container=" + id));
-  INFO(agent.log());
-  const std::string added = log_line(agent.log(), "membership +: container=" + id);
-  CHECK(added.find(" namespace=k8s.io pod=db/postgres-0 zone=database ") != std::string::npos);
-  CHECK(added.find(" source=pod") != std::string::npos);
+    // The agent's word: the container, found through its sandbox's annotations.
+    REQUIRE(agent.wait_for("membership +: container=" + id));
+    INFO(agent.log());
+    const std::string added = log_line(agent.log(), "membership +: container=" + id);
+    CHECK(added.find(" namespace=k8s.io pod=db/postgres-0 zone=database ") != std::string::npos);
+    CHECK(added.find(" source=pod") != std::string::npos);
 
-  // The container's cgroup is the one CRI asked runc for, and the pinned map
-  // has it in the zone id the agent logged.
-  const pid_t pid = cri.container_pid(id);
-  const auto cgroup = syva::cgroup_of_pid(pid, syva::cgroup2_mount());
-  CHECK(cgroup.path == cri.pod_cgroup(pod) + "/" + id);
-  std::smatch zone_id;
-  REQUIRE(std::regex_search(added, zone_id, std::regex(" zone_id=([0-9]+) ")));
-  const auto members = syva::test::read_pinned_membership(kPin);
-  REQUIRE(members.count(cgroup.id) == 1);
-  CHECK(members.at(cgroup.id) == std::stoul(zone_id[1]));
-  // The sandbox (pause) container is the pod's, in no zone.
-  const uint64_t sandbox_cgroup = syva::cgroup_id_of(syva::cgroup2_mount() + cri.pod_cgroup(pod) + "/" + pod);
-  CHECK(members.count(sandbox_cgroup) == 0);
+    // The container's cgroup is the one CRI asked runc for, and the pinned map
+    // has it in the zone id the agent logged.
+    const pid_t pid = cri.container_pid(id);
+    const auto cgroup = syva::cgroup_of_pid(pid, syva::cgroup2_mount());
+    CHECK(cgroup.path == cri.pod_cgroup(pod) + "/" + id);
+    std::smatch zone_id;
+    REQUIRE(std::regex_search(added, zone_id, std::regex(" zone_id=([0-9]+) ")));
+    const auto members = syva::test::read_pinned_membership(kPin);
+    REQUIRE(members.count(cgroup.id) == 1);
+    CHECK(members.at(cgroup.id) == std::stoul(zone_id[1]));
+    // The sandbox (pause) container is the pod's, in no zone.
+    const uint64_t sandbox_cgroup = syva::cgroup_id_of(syva::cgroup2_mount() + cri.pod_cgroup(pod) + "/" + pod);
+    CHECK(members.count(sandbox_cgroup) == 0);
 
-  // The kernel's word, from inside the container: its own zone's node files
-  // open, frontend's are refused; the node itself is in no zone.
-  auto probe = [&](const std::string& path) {
-    auto r = cri.exec(id, {"/probe", "open", path});
-    INFO("/probe open " << path << ": " << r.out << r.err);
-    return r.exit_code;
-  };
-  CHECK(probe("/frontend/secret") == EPERM);
-  CHECK(probe("/database/secret") == 0);
-  CHECK(open_file(dir + "/frontend-owned/secret") == 0);
-  CHECK(open_file(dir + "/database-owned/secret") == 0);
-  REQUIRE(agent.wait_for("DENY hook=file_open", 10));
-  const std::string deny = log_line(agent.log(), "DENY hook=file_open");
-  CHECK(deny.find("caller_zone=database target_zone=frontend") != std::string::npos);
+    // The kernel's word, from inside the container: its own zone's node files
+    // open, frontend's are refused; the node itself is in no zone.
+    auto probe = [&](const std::string& path) {
+      auto r = cri.exec(id, {"/probe", "open", path});
+      INFO("/probe open " << path << ": " << r.out << r.err);
+      return r.exit_code;
+    };
+    CHECK(probe("/frontend/secret") == EPERM);
+    CHECK(probe("/database/secret") == 0);
+    CHECK(open_file(dir + "/frontend-owned/secret") == 0);
+    CHECK(open_file(dir + "/database-owned/secret") == 0);
+    REQUIRE(agent.wait_for("DENY hook=file_open", 10));
+    const std::string deny = log_line(agent.log(), "DENY hook=file_open");
+    CHECK(deny.find("caller_zone=database target_zone=frontend") != std::string::npos);
 
-  // The kubelet deletes the pod: membership and cgroups go with it.
-  cri.remove_pod(pod);
-  CHECK(agent.wait_for("membership -: container=" + id));
-  CHECK(eventually([&] { return syva::test::read_pinned_membership(kPin).count(cgroup.id) == 0; }));
-  CHECK(cri.pods().empty());
-  CHECK(cri.containers().empty());
-  CHECK_FALSE(fs::exists(syva::cgroup2_mount() + cri.pod_cgroup(pod)));
+    // The kubelet deletes the pod: membership and cgroups go with it.
+    cri.remove_pod(pod);
+    CHECK(agent.wait_for("membership -: container=" + id));
+    CHECK(eventually([&] { return syva::test::read_pinned_membership(kPin).count(cgroup.id) == 0; }));
+    CHECK(cri.pods().empty());
+    CHECK(cri.containers().empty());
+    CHECK_FALSE(fs::exists(syva::cgroup2_mount() + cri.pod_cgroup(pod)));
 
-  CHECK(agent.stop(SIGTERM) == 0);
+    CHECK(agent.stop(SIGTERM) == 0);
+  }
+  // containerd gone: nothing of the pods is left on the node.
+  CHECK_FALSE(fs::exists(pods_cgroup));
   fs::remove_all(dir);
 }

@@ -106,19 +106,13 @@ PrivateContainerd::PrivateContainerd(const std::string& tag, Options options) : 
   fs::remove_all(dir_);
   fs::create_directories(dir_);
   std::ofstream config(dir_ + "/config.toml");
-  config << fmt::format(R"(version = 2
-root = "{0}/root"
-state = "{0}/state"
-[grpc]
-  address = "{0}/containerd.sock"
-[ttrpc]
-  address = "{0}/containerd.sock.ttrpc"
-)",
-                        dir_);
-  if (!options_.cri) {
-    // The CRI plugin would want CNI and a sandbox image; the watcher needs neither.
-    config << "disabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n";
-  } else {
+  // Top-level keys before the first table: TOML would put them inside it.
+  config << fmt::format("version = 2\nroot = \"{0}/root\"\nstate = \"{0}/state\"\n", dir_);
+  // The CRI plugin would want CNI and a sandbox image; the watcher needs neither.
+  if (!options_.cri) config << "disabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n";
+  config << fmt::format(
+      "[grpc]\n  address = \"{0}/containerd.sock\"\n[ttrpc]\n  address = \"{0}/containerd.sock.ttrpc\"\n", dir_);
+  if (options_.cri) {
     fs::create_directories(dir_ + "/cni/bin");
     fs::create_directories(dir_ + "/cni/net.d");
     // - sandbox_image: no registry is reachable; the image is imported.
