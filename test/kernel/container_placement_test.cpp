@@ -78,7 +78,8 @@ int probe(PrivateContainerd& cd, const std::string& ns, const std::string& id, c
 
 std::string zone_name(uint32_t id) {
   auto r = shell(syva_binary() + " status --json --pin-path " + kPin);
-  for (const auto& z : nlohmann::json::parse(r.output)["zones"])
+  const auto status = nlohmann::json::parse(r.output);
+  for (const auto& z : status["zones"])
     if (z["id"] == id) return z["name"];
   return "";
 }

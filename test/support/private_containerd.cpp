@@ -78,7 +78,7 @@ std::string trim(std::string s) {
 
 }  // namespace
 
-std::string PrivateContainerd::unavailable() {
+std::string PrivateContainerd::unavailable(Options options) {
   if (geteuid() != 0) return "containerd tests need root (containers, cgroups, BPF pins)";
   for (const char* tool : {"containerd", "ctr", "runc", "containerd-shim-runc-v2", "busybox", "tar", "sha256sum"})
     if (find_in_path(tool).empty())
@@ -90,27 +90,58 @@ std::string PrivateContainerd::unavailable() {
   } catch (const std::exception& e) {
     return e.what();
   }
+  // The CRI plugin copies the node's files into every pod sandbox and fails
+  // RunPodSandbox without them (the test VM stages both).
+  if (options.cri)
+    for (const char* file : {"/etc/hosts", "/etc/resolv.conf"})
+      if (access(file, R_OK) != 0) return fmt::format("the CRI plugin needs {}, which is missing", file);
   return "";
 }
 
-PrivateContainerd::PrivateContainerd(const std::string& tag) : tag_(tag) {
+PrivateContainerd::PrivateContainerd(const std::string& tag, Options options) : tag_(tag), options_(options) {
   dir_ = fmt::format("/tmp/syva-wt-{}-{}", getpid(), tag);
   socket_ = dir_ + "/containerd.sock";
   cgroup2_ = cgroup2_mount();
   run_containerd_existed_ = fs::exists("/run/containerd");
   fs::remove_all(dir_);
   fs::create_directories(dir_);
-  std::ofstream(dir_ + "/config.toml") << fmt::format(R"(version = 2
-root = "{0}/root"
-state = "{0}/state"
-# The CRI plugin would want CNI and a sandbox image; the watcher needs neither.
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-[grpc]
-  address = "{0}/containerd.sock"
-[ttrpc]
-  address = "{0}/containerd.sock.ttrpc"
+  std::ofstream config(dir_ + "/config.toml");
+  // Top-level keys before the first table: TOML would put them inside it.
+  config << fmt::format("version = 2\nroot = \"{0}/root\"\nstate = \"{0}/state\"\n", dir_);
+  // The CRI plugin would want CNI and a sandbox image; the watcher needs neither.
+  if (!options_.cri) config << "disabled_plugins = [\"io.containerd.grpc.v1.cri\"]\n";
+  config << fmt::format(
+      "[grpc]\n  address = \"{0}/containerd.sock\"\n[ttrpc]\n  address = \"{0}/containerd.sock.ttrpc\"\n", dir_);
+  if (options_.cri) {
+    fs::create_directories(dir_ + "/cni/bin");
+    fs::create_directories(dir_ + "/cni/net.d");
+    // - sandbox_image: no registry is reachable; the image is imported.
+    // - CNI from empty private directories: host-network pods need none,
+    //   and a node's own CNI config must not leak into the test.
+    // - runc: private root like the ctr containers; NoPivotRoot because the
+    //   test VM's root is the initramfs, which pivot_root refuses.
+    // - The streaming server (exec/attach over HTTP) on a free loopback port.
+    config << fmt::format(R"([plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "{1}"
+  stream_server_address = "127.0.0.1"
+  stream_server_port = "0"
+  disable_apparmor = true
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "{0}/cni/bin"
+    conf_dir = "{0}/cni/net.d"
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "overlayfs"
+    default_runtime_name = "runc"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+        Root = "{0}/runc"
+        NoPivotRoot = true
+        SystemdCgroup = false
 )",
-                                                      dir_);
+                          dir_, kPauseImage);
+  }
+  config.close();
   try {
     start();
   } catch (...) {
@@ -197,6 +228,33 @@ void PrivateContainerd::import_image(const std::string& ns) {
   ctr(ns, fmt::format("images import {}/busybox-oci.tar", dir_));
 }
 
+void PrivateContainerd::import_cri_images() {
+  if (!options_.cri) throw std::logic_error("import_cri_images: this containerd runs without its CRI plugin");
+  // Not through ctr(): kCriNamespace's cgroups are not named after it, and
+  // clean_up must not write cgroup.kill for a namespace a node may share.
+  auto import = [&](const std::string& archive) {
+    const std::string cmd = fmt::format("ctr --address {} -n {} images import {}", socket_, kCriNamespace, archive);
+    auto r = shell(cmd);
+    if (r.exit_code != 0) throw std::runtime_error(fmt::format("`{}` failed ({}):\n{}", cmd, r.exit_code, r.output));
+  };
+  const char* busybox = getenv(kImageArchiveEnv);
+  const char* pause = getenv(kPauseArchiveEnv);
+  if (!busybox && !image_built_) {
+    auto r = shell(fmt::format("{}/test/host/busybox-oci-image.sh {} {}", SYVA_SOURCE_DIR, dir_, kImage));
+    if (r.exit_code != 0) throw std::runtime_error("building the busybox image failed:\n" + r.output);
+    image_built_ = true;
+  }
+  if (!pause) {
+    auto r = shell(fmt::format("{}/test/host/busybox-oci-image.sh {} {} pause-oci sleep 2147483647", SYVA_SOURCE_DIR,
+                               dir_, kPauseImage));
+    if (r.exit_code != 0) throw std::runtime_error("building the pause image failed:\n" + r.output);
+  }
+  import(busybox ? busybox : dir_ + "/busybox-oci.tar");
+  import(pause ? pause : dir_ + "/pause-oci.tar");
+}
+
+std::string PrivateContainerd::cri_cgroup_parent() const { return fmt::format("/syva-wt-{}-{}-pods", getpid(), tag_); }
+
 void PrivateContainerd::run_detached(const std::string& ns, const std::string& id, const std::string& flags,
                                      const std::string& command) {
   // Private runc state and no stdio FIFOs: nothing lands under /run/containerd
@@ -244,7 +302,9 @@ void PrivateContainerd::clean_up() noexcept {
     // Tasks and containers go through containerd, so their shims, mounts
     // and snapshots go with them.
     if (pid_ <= 0 && fs::exists(dir_ + "/config.toml")) start();
-    for (const auto& ns : namespaces_) {
+    std::set<std::string> all = namespaces_;
+    if (options_.cri) all.insert(kCriNamespace);
+    for (const auto& ns : all) {
       auto tasks = shell(fmt::format("ctr --address {} -n {} tasks list -q", socket_, ns));
       std::istringstream t(tasks.output);
       for (std::string id; std::getline(t, id);)
@@ -254,7 +314,7 @@ void PrivateContainerd::clean_up() noexcept {
       std::istringstream c(containers.output);
       for (std::string id; std::getline(c, id);)
         if (!trim(id).empty()) shell(fmt::format("ctr --address {} -n {} containers delete {}", socket_, ns, trim(id)));
-      shell(fmt::format("ctr --address {} -n {} images remove {}", socket_, ns, kImage));
+      shell(fmt::format("ctr --address {} -n {} images remove {} {}", socket_, ns, kImage, kPauseImage));
       shell(fmt::format("ctr --address {} namespaces remove {}", socket_, ns));
     }
   } catch (...) {
@@ -270,8 +330,11 @@ void PrivateContainerd::clean_up() noexcept {
 
   // Whatever survived a failure: container processes (cgroup.kill), shims
   // started by this containerd (they name its socket), then mounts.
-  for (const auto& ns : namespaces_) {
-    std::ofstream(fmt::format("{}/{}/cgroup.kill", cgroup2_, ns)) << "1";
+  std::vector<std::string> cgroups(namespaces_.begin(), namespaces_.end());
+  if (options_.cri) cgroups.push_back(cri_cgroup_parent().substr(1));
+  for (const auto& cg : cgroups) {
+    if (fs::exists(fmt::format("{}/{}", cgroup2_, cg)))
+      std::ofstream(fmt::format("{}/{}/cgroup.kill", cgroup2_, cg)) << "1";
   }
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator("/proc", ec)) {
@@ -294,10 +357,10 @@ void PrivateContainerd::clean_up() noexcept {
   for (const auto& target : mounts) umount2(target.c_str(), MNT_DETACH);
   fs::remove_all(dir_, ec);
 
-  // runc leaves the namespace's parent cgroup in every hierarchy.
-  for (const auto& ns : namespaces_) {
-    std::vector<fs::path> roots = {fs::path("/sys/fs/cgroup") / ns};  // pure v2
-    for (const auto& h : fs::directory_iterator("/sys/fs/cgroup", ec)) roots.push_back(h.path() / ns);
+  // runc leaves the namespace's (or the pods') parent cgroup in every hierarchy.
+  for (const auto& cg : cgroups) {
+    std::vector<fs::path> roots = {fs::path("/sys/fs/cgroup") / cg};  // pure v2
+    for (const auto& h : fs::directory_iterator("/sys/fs/cgroup", ec)) roots.push_back(h.path() / cg);
     std::vector<fs::path> dirs;
     for (const auto& root : roots) {
       if (!fs::is_directory(root, ec)) continue;

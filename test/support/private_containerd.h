@@ -18,17 +18,32 @@ namespace syva::test {
 
 class PrivateContainerd {
  public:
+  // The CRI plugin's fixed names: the kubelet's containerd namespace, and the
+  // sandbox ("pause") image the config points at, imported offline.
+  static constexpr const char* kCriNamespace = "k8s.io";
+  static constexpr const char* kPauseImage = "syva.test/pause:1";
+  // Names a ready-made archive of kPauseImage (the test VM stages one).
+  static constexpr const char* kPauseArchiveEnv = "SYVA_TEST_PAUSE_ARCHIVE";
+
+  struct Options {
+    // Enables containerd's CRI plugin (off otherwise: the watcher needs
+    // neither it nor its sandbox image). See support/cri_client.h.
+    bool cri = false;
+  };
+
   // Empty when containerd, ctr, runc, the runc shim and busybox-static are
   // all installed and this process may run them (root, cgroup2); otherwise
-  // what is missing.
-  static std::string unavailable();
+  // what is missing. With `options.cri`, also what the CRI plugin needs.
+  static std::string unavailable(Options options);
+  static std::string unavailable() { return unavailable(Options{}); }
 
   // The image every test container runs.
   static constexpr const char* kImage = "syva.test/busybox:1";
   // Names a ready-made archive of kImage to import instead of building one.
   static constexpr const char* kImageArchiveEnv = "SYVA_TEST_IMAGE_ARCHIVE";
 
-  explicit PrivateContainerd(const std::string& tag);
+  explicit PrivateContainerd(const std::string& tag) : PrivateContainerd(tag, Options{}) {}
+  PrivateContainerd(const std::string& tag, Options options);
   ~PrivateContainerd();
   PrivateContainerd(const PrivateContainerd&) = delete;
   PrivateContainerd& operator=(const PrivateContainerd&) = delete;
@@ -66,6 +81,15 @@ class PrivateContainerd {
   // `ctr containers list -q`: the ids of every container in `ns`.
   std::vector<std::string> containers(const std::string& ns);
 
+  // CRI only. Imports the busybox image and the pause image into
+  // kCriNamespace; the caller waits until the plugin knows them
+  // (CriClient::wait_for_image).
+  void import_cri_images();
+  // CRI only: the cgroup (relative to the cgroup2 root, e.g.
+  // /syva-wt-1234-cri-pods) under which every pod's cgroup_parent goes, so
+  // that whatever survives a failed test is killed and removed with it.
+  std::string cri_cgroup_parent() const;
+
   // The container's cgroup2 directory as runc made it (/<ns>/<id>) and its
   // id (the directory's inode), read straight from the filesystem.
   std::string cgroup_dir(const std::string& ns, const std::string& id) const;
@@ -76,6 +100,7 @@ class PrivateContainerd {
   std::vector<std::string> ctr_lines(const std::string& ns, const std::string& args);
 
   std::string tag_;
+  Options options_;
   std::string dir_;
   std::string socket_;
   std::string cgroup2_;

@@ -186,21 +186,29 @@ stage_binary() { # B DIR
 }
 
 # --containerd: Debian's containerd, its runc shim, ctr and runc at their
-# host paths, and the busybox test image (an OCI archive, built once).
+# host paths, the busybox test image and the CRI plugin's sandbox ("pause")
+# image (OCI archives, built once), and the node files the CRI plugin copies
+# into every pod sandbox.
 stage_containerd() {
 	local tool path
 	for tool in containerd containerd-shim-runc-v2 ctr runc; do
 		path=$(command -v "$tool") || die "$tool not found (install containerd and runc)"
 		stage_binary "$path" "$(dirname "$path")"
 	done
+	mkdir -p "$vm/images"
 	if [[ ! -s $vm/images/busybox-oci.tar ]]; then
-		mkdir -p "$vm/images"
 		sh "$repo/test/host/busybox-oci-image.sh" "$vm/images" syva.test/busybox:1 >/dev/null ||
 			die "building the busybox test image failed"
 	fi
-	mkdir -p "$stage/opt/syva/images"
-	cp "$vm/images/busybox-oci.tar" "$stage/opt/syva/images/"
-	say "containerd: $(containerd --version | awk '{ print $3 }'), runc and the busybox test image staged"
+	if [[ ! -s $vm/images/pause-oci.tar ]]; then
+		sh "$repo/test/host/busybox-oci-image.sh" "$vm/images" syva.test/pause:1 pause-oci sleep 2147483647 >/dev/null ||
+			die "building the pause image failed"
+	fi
+	mkdir -p "$stage/opt/syva/images" "$stage/etc"
+	cp "$vm/images/busybox-oci.tar" "$vm/images/pause-oci.tar" "$stage/opt/syva/images/"
+	printf '127.0.0.1 localhost\n::1 localhost\n' >"$stage/etc/hosts"
+	: >"$stage/etc/resolv.conf" # no network, no DNS: the file only has to exist
+	say "containerd: $(containerd --version | awk '{ print $3 }'), runc, the busybox test image and the pause image staged"
 }
 
 build_initramfs() {
