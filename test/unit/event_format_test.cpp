@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "events/event_format.h"
+#include "unit/sample_events.h"
 
 using namespace syva;
 
@@ -14,16 +15,7 @@ std::string names(uint32_t id) { return id == 1 ? "database" : id == 2 ? "fronte
 }  // namespace
 
 TEST_CASE("a file deny line names hook, process, both zones and the inode", "[events]") {
-  syva_event e{};
-  e.hook = SYVA_HOOK_FILE_OPEN;
-  e.pid = 41;
-  e.tgid = 40;
-  e.caller_zone = 2;
-  e.target_zone = 1;
-  e.dev = (8ull << 20) | 1;
-  e.ino = 1234;
-  e.caller_cgroup = 99;
-  strcpy(e.comm, "cat");
+  const syva_event e = test::file_open_deny();
   CHECK(format_deny(e, names) ==
         "DENY hook=file_open pid=41 tgid=40 comm=cat caller_zone=frontend target_zone=database dev=8:1 ino=1234 "
         "caller_cgroup=99");

@@ -12,6 +12,7 @@
 
 #include "events/event_format.h"
 #include "events/json_log.h"
+#include "unit/sample_events.h"
 
 using namespace syva;
 using nlohmann::json;
@@ -41,19 +42,6 @@ struct JsonLogger {
   }
 };
 
-syva_event file_event() {
-  syva_event e{};
-  e.hook = SYVA_HOOK_FILE_OPEN;
-  e.pid = 41;
-  e.tgid = 40;
-  e.caller_zone = 2;
-  e.target_zone = 1;
-  e.dev = (8ull << 20) | 1;
-  e.ino = 1234;
-  e.caller_cgroup = 99;
-  strcpy(e.comm, "cat");
-  return e;
-}
 
 }  // namespace
 
@@ -73,7 +61,7 @@ TEST_CASE("a JSON log line has time, level and the message, one line each", "[lo
 
 TEST_CASE("a deny event's fields are members of its line; only while they are held", "[log]") {
   JsonLogger l;
-  const syva_event e = file_event();
+  const syva_event e = syva::test::file_open_deny();
   {
     const LogFields fields(deny_fields(e, names));
     l.logger->warn("{}", format_deny(e, names));
