@@ -100,7 +100,10 @@
 	X(TASK_SETPGID, "task_setpgid", CROSS_ZONE, "task_setpgid")                             \
 	X(PTRACE_TRACEME, "ptrace_traceme", CROSS_ZONE, "ptrace_traceme")                       \
 	/* Syva's own maps, programs, links and pins */                                         \
-	X(SYVA_OBJECTS, "syva_objects", CROSS_ZONE, "bpf bpf_map bpf_prog path_unlink path_rmdir path_rename")
+	X(SYVA_OBJECTS, "syva_objects", CROSS_ZONE,                                             \
+	  "bpf bpf_map bpf_prog path_unlink path_rmdir path_rename")                            \
+	/* [network] mode: raw IP, packet and XDP sockets, outside host mode */                 \
+	X(SOCKET_CREATE, "socket_create", ZONE_RULE, "socket_create")
 
 enum syva_check_kind {
 	SYVA_KIND_CROSS_ZONE = 0,
@@ -285,11 +288,11 @@ struct syva_event {
 	__u64 target_cgroup; /* task and socket hooks */
 	__u64 dev;	     /* file hooks, kernel dev_t encoding */
 	__u64 ino;
-	__u32 signal;  /* task_kill */
-	__u32 aux;     /* ptrace: mode; mmap: prot; capable: capability; kernel_*: id */
-	__u32 flags;   /* SYVA_EVENT_F_* */
-	__u16 port;    /* socket hooks: destination port, host order */
-	__u16 family;  /* socket hooks: AF_INET or AF_INET6 */
+	__u32 signal; /* task_kill */
+	__u32 aux;    /* ptrace: mode; mmap: prot; capable: capability; kernel_*: id; socket_create: type */
+	__u32 flags;  /* SYVA_EVENT_F_* */
+	__u16 port;   /* socket hooks: destination port (host order; 0: raw, ping); socket_create: protocol */
+	__u16 family; /* socket hooks: AF_INET or AF_INET6; socket_create: the family asked for */
 	__u8 addr[16]; /* socket hooks: destination, IPv4 as ::ffff:a.b.c.d */
 	char comm[16];
 };

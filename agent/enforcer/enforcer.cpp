@@ -15,6 +15,7 @@
 
 #include "enforcer/bpffs.h"
 #include "enforcer/hook_arguments.h"
+#include "enforcer/kernel_ids.h"
 #include "enforcer/kernel_support.h"
 #include "enforcer/libbpf_log.h"
 #include "enforcer/map_readers.h"
@@ -64,10 +65,16 @@ Enforcer::Enforcer(EnforcerOptions options) : options_(std::move(options)) {
 }
 
 void Enforcer::open_and_load() {
+  // Loopback is a pod's own only outside the node's network namespace.
+  const uint32_t node_netns = node_netns_inode();
+  if (!node_netns && options_.load_programs)
+    spdlog::error("cannot read /proc/1/ns/net ({}): loopback is allowed to every zone, in any network namespace",
+                  strerror(errno));
   auto loaded = load_object(
       [&](syva_bpf& skel, const btf* vmlinux) {
         prepare_map_pins(skel, options_.pin_path);
         if (vmlinux) set_hook_argument_positions(&skel, vmlinux);
+        skel.rodata->node_netns_ino = node_netns;
       },
       options_.load_programs);
   skel_ = loaded.skel;
