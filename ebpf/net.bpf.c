@@ -39,9 +39,10 @@ int BPF_PROG(syva_unix_may_send, struct socket *sock, struct socket *other)
 }
 
 /*
- * [network]: where a zoned process may send over IPv4/IPv6. host: the node's
- * business, not restricted. isolated: loopback only. bridged: loopback and
- * the zone's allowed_egress (longest prefix, then port). connect() is judged
+ * [network]: where a zoned process may send over IPv4/IPv6. Another zone's
+ * pod address: only for an allowed pair; else host: the node's business,
+ * not restricted. isolated: loopback only. bridged: loopback and the zone's
+ * allowed_egress (longest prefix, then port). connect() is judged
  * once per connection; sendmsg() only when it names a destination (sendto
  * on an unconnected socket), so the data path of a connection costs one
  * pointer test.
@@ -159,6 +160,7 @@ static __always_inline int decide_egress(enum syva_hook hook, struct socket *soc
 	struct syva_zone_policy *policy;
 	struct syva_target t = {};
 	struct sock *sk;
+	__u32 *target;
 	int ip;
 
 	if (caller == SYVA_ZONE_NONE || !address)
@@ -175,6 +177,11 @@ static __always_inline int decide_egress(enum syva_hook hook, struct socket *soc
 		count(hook, SYVA_ERROR);
 		return 0;
 	}
+	/* Another zone's pod: the pair decides, in every mode and whatever
+	 * allowed_egress says; the zone's own pods are its own. */
+	target = bpf_map_lookup_elem(&address_zone, t.addr);
+	if (target && *target != SYVA_ZONE_NONE)
+		return decide(SYVA_HOOK_ZONE_ADDRESS, caller, cgroup, *target, &t);
 	policy = zone_policy_of(caller);
 	if ((policy && policy->network_mode == SYVA_NET_HOST) || own_loopback(sk, &t) ||
 	    (policy && policy->network_mode != SYVA_NET_ISOLATED && egress_allowed(caller, &t))) {

@@ -18,6 +18,7 @@
 #define SYVA_MAX_INODES (1u << 22) /* allocated per entry: a bound, not a reservation */
 #define SYVA_MAX_SUPERBLOCKS 65536
 #define SYVA_MAX_EGRESS_RULES 16384
+#define SYVA_MAX_ADDRESSES 65536
 #define SYVA_EGRESS_PORTS 16
 #define SYVA_WRITABLE_PATHS 8
 #define SYVA_WRITABLE_PATH_LEN 64
@@ -103,7 +104,9 @@
 	X(SYVA_OBJECTS, "syva_objects", CROSS_ZONE,                                             \
 	  "bpf bpf_map bpf_prog path_unlink path_rmdir path_rename")                            \
 	/* [network] mode: raw IP, packet and XDP sockets, outside host mode */                 \
-	X(SOCKET_CREATE, "socket_create", ZONE_RULE, "socket_create")
+	X(SOCKET_CREATE, "socket_create", ZONE_RULE, "socket_create")                           \
+	/* an IPv4/IPv6 destination that is another zone's pod address (address_zone) */        \
+	X(ZONE_ADDRESS, "zone_address", CROSS_ZONE, "socket_connect socket_sendmsg")
 
 enum syva_check_kind {
 	SYVA_KIND_CROSS_ZONE = 0,
@@ -159,6 +162,12 @@ typedef __u64 syva_superblock_dev;
 struct syva_egress_key {
 	__u32 prefixlen;
 	__u32 zone;
+	__u8 addr[16];
+};
+
+/* address_zone key: a zoned pod's (or container's) IP address, IPv4 as
+ * ::ffff:a.b.c.d, as egress destinations are read. */
+struct syva_address {
 	__u8 addr[16];
 };
 

@@ -225,6 +225,12 @@ void Enforcer::set_superblock_owner(uint64_t dev, uint32_t zone) {
 
 void Enforcer::remove_superblock_owner(uint64_t dev) { remove_entry(skel_->maps.superblock_zone, dev); }
 
+void Enforcer::set_address_owner(const syva_address& address, uint32_t zone) {
+  write_entry(skel_->maps.address_zone, address, zone);
+}
+
+void Enforcer::remove_address_owner(const syva_address& address) { remove_entry(skel_->maps.address_zone, address); }
+
 std::map<uint64_t, uint32_t> Enforcer::superblock_owners() const {
   return read_zone_entries(bpf_map__fd(skel_->maps.superblock_zone));
 }

@@ -77,6 +77,11 @@ class Enforcer {
   void remove_superblock_owner(uint64_t dev);
   std::map<uint64_t, uint32_t> superblock_owners() const;
 
+  // A zoned pod's (or container's) IP address (IPv4 as ::ffff:a.b.c.d):
+  // traffic of other zones to it needs an allowed pair.
+  void set_address_owner(const syva_address& address, uint32_t zone);
+  void remove_address_owner(const syva_address& address);
+
   // Zone names as written in the zone_names map (id -> name).
   std::map<uint32_t, std::string> zone_names() const;
   // What `syva status` reads besides the maps the programs use.

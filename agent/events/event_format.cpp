@@ -103,7 +103,8 @@ std::string format_deny(const syva_event& e, const ZoneNameLookup& zone_name) {
     case SYVA_HOOK_KERNEL_LOAD_DATA:
     case SYVA_HOOK_KERNEL_READ_FILE: line += fmt::format(" id={}", e.aux); break;
     case SYVA_HOOK_SOCKET_CONNECT:
-    case SYVA_HOOK_SOCKET_SENDMSG: line += fmt::format(" dst={}", destination(e)); break;
+    case SYVA_HOOK_SOCKET_SENDMSG:
+    case SYVA_HOOK_ZONE_ADDRESS: line += fmt::format(" dst={}", destination(e)); break;
     case SYVA_HOOK_SOCKET_CREATE: line += fmt::format(" family={} type={} protocol={}", e.family, e.aux, e.port); break;
     case SYVA_HOOK_WRITABLE_PATHS:
       line += fmt::format(" dev={}:{} ino={} (outside writable_paths)", e.dev >> 20, e.dev & 0xfffff, e.ino);

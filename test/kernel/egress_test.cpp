@@ -431,3 +431,86 @@ TEST_CASE("egress: loopback is a zone's own only in a network namespace of its o
   CHECK(counters(SYVA_HOOK_SOCKET_SENDMSG).deny - send_before.deny == 1);
   drain_events();
 }
+
+namespace {
+
+// Zones alpha (bridged, 10/8 and fd00::/16 on any port) and beta
+// (isolated), optionally an allowed pair.
+void apply_paired(bool alpha_beta_allowed) {
+  CompiledPolicy p;
+  p.zone_names = {"alpha", "beta"};
+  p.zone_values = {mode(1), mode(0)};
+  for (auto& v : p.zone_values) v.flags |= SYVA_ZONE_F_DEFINED;
+  p.egress = rules_for(kAlpha, {"10.0.0.0/8", "fd00::/16"});
+  if (alpha_beta_allowed) p.pairs = {{kAlpha, kBeta}, {kBeta, kAlpha}};
+  enforcer().apply_policy(p);
+}
+
+syva_address address_of(const char* ip) {
+  syva_address a{};
+  if (strchr(ip, ':')) {
+    inet_pton(AF_INET6, ip, a.addr);
+  } else {
+    a.addr[10] = a.addr[11] = 0xff;
+    inet_pton(AF_INET, ip, &a.addr[12]);
+  }
+  return a;
+}
+
+// An address_zone entry for the test's lifetime, as the agent keeps one per
+// zoned pod address.
+struct PodAddress {
+  syva_address address;
+  PodAddress(const char* ip, uint32_t zone) : address(address_of(ip)) { enforcer().set_address_owner(address, zone); }
+  ~PodAddress() { enforcer().remove_address_owner(address); }
+};
+
+}  // namespace
+
+TEST_CASE("egress: another zone's pod address only for an allowed pair, whatever allowed_egress says",
+          "[kernel][egress]") {
+  REQUIRE_BPF_LSM();
+  LoopbackAddress beta_pod("10.1.2.3/8"), alpha_pod("10.1.2.4/32"), nobody("10.1.2.5/32");
+  REQUIRE((beta_pod.added && alpha_pod.added && nobody.added));
+  Listener db(AF_INET, 5432);
+  PodAddress beta_address("10.1.2.3", kBeta), alpha_address("10.1.2.4", kAlpha);
+  apply_paired(false);
+  Cgroup alpha("pods-alpha", kAlpha);
+  Cgroup beta("pods-beta", kBeta);
+  const auto before = counters(SYVA_HOOK_ZONE_ADDRESS);
+  drain_events();
+
+  // Not paired: alpha's 10/8 rule does not reach beta's pod; alpha's own
+  // pod and an address of no zone are allowed_egress's to judge.
+  auto denied = run_in(&alpha, [] { return tcp_connect("10.1.2.3", 5432); });
+  CHECK(denied.err == EPERM);
+  auto e = only_event(drain_events(), SYVA_HOOK_ZONE_ADDRESS, denied.pid);
+  CHECK(e.caller_zone == kAlpha);
+  CHECK(e.target_zone == kBeta);
+  CHECK((e.family == AF_INET && e.port == 5432 && e.addr[12] == 10 && e.addr[15] == 3));
+  CHECK(run_in(&alpha, [] { return udp_sendto("10.1.2.3", 53); }).err == EPERM);
+  CHECK(run_in(&alpha, [] { return tcp_connect("10.1.2.4", 5432); }).err == 0);  // its own
+  CHECK(run_in(&alpha, [] { return tcp_connect("10.1.2.5", 5432); }).err == 0);  // no zone's: 10/8
+  CHECK(run_in(&beta, [] { return tcp_connect("10.1.2.4", 5432); }).err == EPERM);
+  CHECK(run_in(&beta, [] { return tcp_connect("10.1.2.3", 5432); }).err == 0);  // its own, though isolated
+  CHECK(run_in(nullptr, [] { return tcp_connect("10.1.2.3", 5432); }).err == 0);
+  CHECK(counters(SYVA_HOOK_ZONE_ADDRESS).deny - before.deny == 3);
+
+  LoopbackAddress v6("fd00::3/128");
+  if (v6.added) {
+    Listener db6(AF_INET6, 5432);
+    PodAddress beta_v6("fd00::3", kBeta);
+    CHECK(run_in(&alpha, [] { return tcp_connect("fd00::3", 5432); }).err == EPERM);
+    apply_paired(true);
+    CHECK(run_in(&alpha, [] { return tcp_connect("fd00::3", 5432); }).err == 0);
+  }
+
+  // Paired: both ways, whatever the caller's mode (beta is isolated).
+  apply_paired(true);
+  CHECK(run_in(&alpha, [] { return tcp_connect("10.1.2.3", 5432); }).err == 0);
+  CHECK(run_in(&alpha, [] { return udp_sendto("10.1.2.3", 53); }).err == 0);
+  CHECK(run_in(&beta, [] { return tcp_connect("10.1.2.4", 5432); }).err == 0);
+  CHECK(run_in(&beta, [] { return tcp_connect("10.1.2.5", 5432); }).err == EPERM);  // not a pod: isolated
+  CHECK(counters(SYVA_HOOK_ZONE_ADDRESS).deny - before.deny == (v6.added ? 4 : 3));
+  drain_events();
+}

@@ -99,6 +99,12 @@ TEST_CASE("an egress deny names the destination; a raw socket refused names what
   e.port = 0;  // raw IP or ping: no port
   CHECK(format_deny(e, names) ==
         "DENY hook=socket_sendmsg pid=9 tgid=9 comm=curl caller_zone=frontend dst=fd00::1 caller_cgroup=0");
+  e.hook = SYVA_HOOK_ZONE_ADDRESS;  // another zone's pod: names the zone too
+  e.target_zone = 1;
+  e.port = 5432;
+  CHECK(format_deny(e, names) ==
+        "DENY hook=zone_address pid=9 tgid=9 comm=curl caller_zone=frontend target_zone=database dst=[fd00::1]:5432 "
+        "caller_cgroup=0");
   e.hook = SYVA_HOOK_SOCKET_CREATE;
   e.family = 17;
   e.aux = 3;
