@@ -111,7 +111,8 @@ class Enforcer {
   using OwnObjects = std::set<std::pair<uint32_t, uint32_t>>;
   OwnObjects own_maps_and_programs() const;
   void record_own_objects(const OwnObjects& own);
-  // Names of the zones that members or owned filesystems refer to.
+  // Names of the zones that members, owned filesystems or pod addresses
+  // refer to.
   std::set<std::string> zones_in_use() const;
 
   EnforcerOptions options_;
