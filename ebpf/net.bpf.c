@@ -165,6 +165,10 @@ static __always_inline int decide_egress(enum syva_hook hook, struct socket *soc
 
 	if (caller == SYVA_ZONE_NONE || !address)
 		return 0;
+	/* connect() with AF_UNSPEC disconnects (inet_stream_connect,
+	 * inet_dgram_connect): no destination. */
+	if (hook == SYVA_HOOK_SOCKET_CONNECT && BPF_CORE_READ(address, sa_family) == AF_UNSPEC)
+		return 0;
 	sk = BPF_CORE_READ(sock, sk);
 	if (!sk) {
 		count(hook, SYVA_ERROR);
@@ -194,9 +198,6 @@ static __always_inline int decide_egress(enum syva_hook hook, struct socket *soc
 SEC("lsm/socket_connect")
 int BPF_PROG(syva_socket_connect, struct socket *sock, struct sockaddr *address, int addrlen)
 {
-	/* AF_UNSPEC disconnects (inet_stream_connect, inet_dgram_connect). */
-	if (address && BPF_CORE_READ(address, sa_family) == AF_UNSPEC)
-		return 0;
 	return decide_egress(SYVA_HOOK_SOCKET_CONNECT, sock, address);
 }
 
