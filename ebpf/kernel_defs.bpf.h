@@ -22,8 +22,11 @@
 #define CLONE_INTO_CGROUP 0x200000000ULL
 #define CAP_OPT_NOAUDIT 0x2
 
+#define AF_UNSPEC 0
 #define AF_INET 2
 #define AF_INET6 10
+#define AF_PACKET 17
+#define AF_XDP 44
 
 /* Superblock magics of the kernel's own interfaces. */
 #define CGROUP_SUPER_MAGIC 0x27e0eb

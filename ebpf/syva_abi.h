@@ -30,6 +30,7 @@
 #define SYVA_MAX_INODES (1u << 22) /* allocated per entry: a bound, not a reservation */
 #define SYVA_MAX_SUPERBLOCKS 65536
 #define SYVA_MAX_EGRESS_RULES 16384
+#define SYVA_MAX_ADDRESSES 65536
 #define SYVA_EGRESS_PORTS 16
 #define SYVA_WRITABLE_PATHS 8
 #define SYVA_WRITABLE_PATH_LEN 64
@@ -113,9 +114,14 @@
 	X(TASK_SETPGID, "task_setpgid", CROSS_ZONE, "task_setpgid")                             \
 	X(PTRACE_TRACEME, "ptrace_traceme", CROSS_ZONE, "ptrace_traceme")                       \
 	/* Syva's own maps, programs, links and pins */                                         \
-	X(SYVA_OBJECTS, "syva_objects", CROSS_ZONE, "bpf bpf_map bpf_prog path_unlink path_rmdir path_rename") \
+	X(SYVA_OBJECTS, "syva_objects", CROSS_ZONE,                                             \
+	  "bpf bpf_map bpf_prog path_unlink path_rmdir path_rename")                            \
 	/* cgroups under a guarded root start PENDING; their entries go with them */            \
-	X(CGROUP_PENDING, "cgroup_pending", MARKER, "tp_btf/cgroup_mkdir tp_btf/cgroup_rmdir")
+	X(CGROUP_PENDING, "cgroup_pending", MARKER, "tp_btf/cgroup_mkdir tp_btf/cgroup_rmdir")  \
+	/* [network] mode: raw IP, packet and XDP sockets, outside host mode */                 \
+	X(SOCKET_CREATE, "socket_create", ZONE_RULE, "socket_create")                           \
+	/* an IPv4/IPv6 destination that is another zone's pod address (address_zone) */        \
+	X(ZONE_ADDRESS, "zone_address", CROSS_ZONE, "socket_connect socket_sendmsg")
 
 enum syva_check_kind {
 	SYVA_KIND_CROSS_ZONE = 0,
@@ -180,6 +186,12 @@ typedef __u64 syva_superblock_dev;
 struct syva_egress_key {
 	__u32 prefixlen;
 	__u32 zone;
+	__u8 addr[16];
+};
+
+/* address_zone key: a zoned pod's (or container's) IP address, IPv4 as
+ * ::ffff:a.b.c.d, as egress destinations are read. */
+struct syva_address {
 	__u8 addr[16];
 };
 
@@ -314,11 +326,11 @@ struct syva_event {
 	__u64 target_cgroup; /* task and socket hooks */
 	__u64 dev;	     /* file hooks, kernel dev_t encoding */
 	__u64 ino;
-	__u32 signal;  /* task_kill */
-	__u32 aux;     /* ptrace: mode; mmap: prot; capable: capability; kernel_*: id */
-	__u32 flags;   /* SYVA_EVENT_F_* */
-	__u16 port;    /* socket hooks: destination port, host order */
-	__u16 family;  /* socket hooks: AF_INET or AF_INET6 */
+	__u32 signal; /* task_kill */
+	__u32 aux;    /* ptrace: mode; mmap: prot; capable: capability; kernel_*: id; socket_create: type */
+	__u32 flags;  /* SYVA_EVENT_F_* */
+	__u16 port;   /* socket hooks: destination port (host order; 0: raw, ping); socket_create: protocol */
+	__u16 family; /* socket hooks: AF_INET or AF_INET6; socket_create: the family asked for */
 	__u8 addr[16]; /* socket hooks: destination, IPv4 as ::ffff:a.b.c.d */
 	char comm[16];
 };

@@ -87,6 +87,16 @@ struct {
 	__type(value, struct syva_egress_ports);
 } egress_rules SEC(".maps") __weak;
 
+/* The zone whose pod holds an address: traffic to it is judged by the
+ * pair decision, not by allowed_egress. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, SYVA_MAX_ADDRESSES);
+	__type(key, struct syva_address);
+	__type(value, __u32);
+} address_zone SEC(".maps") __weak;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, SYVA_HOOK_COUNT);

@@ -18,6 +18,7 @@
 
 #include "enforcer/bpffs.h"
 #include "enforcer/hook_arguments.h"
+#include "enforcer/kernel_ids.h"
 #include "enforcer/kernel_support.h"
 #include "enforcer/libbpf_log.h"
 #include "enforcer/map_readers.h"
@@ -68,6 +69,11 @@ Enforcer::Enforcer(EnforcerOptions options) : options_(std::move(options)) {
 }
 
 void Enforcer::open_and_load() {
+  // Loopback is a pod's own only outside the node's network namespace.
+  const uint32_t node_netns = node_netns_inode();
+  if (!node_netns && options_.load_programs)
+    spdlog::error("cannot read /proc/1/ns/net ({}): loopback is allowed to every zone, in any network namespace",
+                  strerror(errno));
   auto loaded = load_object(
       [&](syva_bpf& skel, const btf* vmlinux) {
         prepare_map_pins(skel, options_.pin_path);
@@ -77,6 +83,7 @@ void Enforcer::open_and_load() {
         // (unreadable): every process in a PENDING cgroup is confined.
         struct stat st {};
         if (stat("/proc/1/ns/mnt", &st) == 0) skel.rodata->host_mnt_ns = static_cast<uint32_t>(st.st_ino);
+        skel.rodata->node_netns_ino = node_netns;
       },
       options_.load_programs);
   skel_ = loaded.skel;
@@ -270,6 +277,12 @@ void Enforcer::set_superblock_owner(uint64_t dev, uint32_t zone) {
 }
 
 void Enforcer::remove_superblock_owner(uint64_t dev) { remove_entry(skel_->maps.superblock_zone, dev); }
+
+void Enforcer::set_address_owner(const syva_address& address, uint32_t zone) {
+  write_entry(skel_->maps.address_zone, address, zone);
+}
+
+void Enforcer::remove_address_owner(const syva_address& address) { remove_entry(skel_->maps.address_zone, address); }
 
 std::map<uint64_t, uint32_t> Enforcer::superblock_owners() const {
   return read_zone_entries(bpf_map__fd(skel_->maps.superblock_zone));

@@ -82,6 +82,11 @@ class Enforcer {
   void remove_superblock_owner(uint64_t dev);
   std::map<uint64_t, uint32_t> superblock_owners() const;
 
+  // A zoned pod's (or container's) IP address (IPv4 as ::ffff:a.b.c.d):
+  // traffic of other zones to it needs an allowed pair.
+  void set_address_owner(const syva_address& address, uint32_t zone);
+  void remove_address_owner(const syva_address& address);
+
   // Zone names as written in the zone_names map (id -> name).
   std::map<uint32_t, std::string> zone_names() const;
   // What `syva status` reads besides the maps the programs use.
@@ -112,7 +117,8 @@ class Enforcer {
   using OwnObjects = std::set<std::pair<uint32_t, uint32_t>>;
   OwnObjects own_maps_and_programs() const;
   void record_own_objects(const OwnObjects& own);
-  // Names of the zones that members or owned filesystems refer to.
+  // Names of the zones that members, owned filesystems or pod addresses
+  // refer to.
   std::set<std::string> zones_in_use() const;
   void write_state_zones();
 

@@ -35,4 +35,10 @@ uint64_t cgroup_id_of(const std::string& cgroup_dir) {
   return st.st_ino;
 }
 
+uint32_t node_netns_inode() {
+  struct stat st;
+  if (stat("/proc/1/ns/net", &st) != 0) return 0;
+  return static_cast<uint32_t>(st.st_ino);
+}
+
 }  // namespace syva

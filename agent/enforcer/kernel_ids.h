@@ -22,4 +22,9 @@ std::string cgroup2_mount();
 // A cgroup's id is the inode number of its cgroup2 directory.
 uint64_t cgroup_id_of(const std::string& cgroup_dir);
 
+// The node's network namespace, as the inode number of PID 1's
+// /proc/1/ns/net (the agent runs with hostPID but in a network namespace of
+// its own); 0 when it cannot be read.
+uint32_t node_netns_inode();
+
 }  // namespace syva

@@ -67,6 +67,14 @@ std::set<std::string> Enforcer::zones_in_use() const {
   for (const bpf_map* map : {skel_->maps.zone_membership, skel_->maps.superblock_zone})
     for (const auto& [key, id] : read_zone_entries(bpf_map__fd(map)))
       if (id >= 1 && id <= zone_names_.size()) out.insert(zone_names_[id - 1]);
+  // A pod address keeps its zone's id too: were the id given to another
+  // zone, the address would change zone with it.
+  const int addresses_fd = bpf_map__fd(skel_->maps.address_zone);
+  for (const auto& address : map_keys<syva_address>(addresses_fd)) {
+    uint32_t id = 0;
+    if (bpf_map_lookup_elem(addresses_fd, &address, &id) == 0 && id >= 1 && id <= zone_names_.size())
+      out.insert(zone_names_[id - 1]);
+  }
   return out;
 }
 

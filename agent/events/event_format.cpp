@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "events/event_format.h"
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
 #include <cstring>
 #include <string_view>
 
@@ -26,6 +29,16 @@ std::string safe_comm(const char* comm, size_t size) {
   std::string out;
   for (char c : std::string_view(comm, strnlen(comm, size))) out += (c > ' ' && c < 0x7f && c != '"') ? c : '?';
   return out;
+}
+
+// An IPv4 destination is carried as ::ffff:a.b.c.d. Port 0: the protocol
+// has no ports (raw IP, ping).
+std::string destination(const syva_event& e) {
+  char text[INET6_ADDRSTRLEN] = "?";
+  const bool v4 = e.family == AF_INET;
+  inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? &e.addr[12] : e.addr, text, sizeof(text));
+  if (!e.port) return text;
+  return v4 ? fmt::format("{}:{}", text, e.port) : fmt::format("[{}]:{}", text, e.port);
 }
 
 }  // namespace
@@ -87,6 +100,10 @@ std::string format_target(const syva_event& e) {
     case SYVA_HOOK_PERF_EVENT_OPEN: line += fmt::format(" type={}", e.aux); break;
     case SYVA_HOOK_KERNEL_LOAD_DATA:
     case SYVA_HOOK_KERNEL_READ_FILE: line += fmt::format(" id={}", e.aux); break;
+    case SYVA_HOOK_SOCKET_CONNECT:
+    case SYVA_HOOK_SOCKET_SENDMSG:
+    case SYVA_HOOK_ZONE_ADDRESS: line += fmt::format(" dst={}", destination(e)); break;
+    case SYVA_HOOK_SOCKET_CREATE: line += fmt::format(" family={} type={} protocol={}", e.family, e.aux, e.port); break;
     case SYVA_HOOK_WRITABLE_PATHS:
       line += fmt::format(" dev={}:{} ino={} (outside writable_paths)", e.dev >> 20, e.dev & 0xfffff, e.ino);
       break;

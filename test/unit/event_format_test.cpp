@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <sys/socket.h>
+
 #include <catch2/catch.hpp>
 
 #include <cstring>
@@ -66,4 +68,40 @@ TEST_CASE("hostile comm values cannot break the line", "[events]") {
   const auto line = format_deny(e, names);
   CHECK(line.find("comm=a?b??c ") != std::string::npos);
   CHECK(line.find("caller_zone=zone#3") != std::string::npos);
+}
+
+TEST_CASE("an egress deny names the destination; a raw socket refused names what was asked for", "[events]") {
+  syva_event e{};
+  e.hook = SYVA_HOOK_SOCKET_CONNECT;
+  e.pid = e.tgid = 9;
+  e.caller_zone = 2;
+  e.family = AF_INET;
+  e.port = 8080;
+  e.addr[10] = e.addr[11] = 0xff;
+  e.addr[12] = 10;
+  e.addr[15] = 3;
+  strcpy(e.comm, "curl");
+  CHECK(format_deny(e, names) ==
+        "DENY hook=socket_connect pid=9 tgid=9 comm=curl caller_zone=frontend dst=10.0.0.3:8080 caller_cgroup=0");
+  e.hook = SYVA_HOOK_SOCKET_SENDMSG;
+  e.family = AF_INET6;
+  std::memset(e.addr, 0, sizeof(e.addr));
+  e.addr[0] = 0xfd;
+  e.addr[15] = 1;
+  e.port = 0;  // raw IP or ping: no port
+  CHECK(format_deny(e, names) ==
+        "DENY hook=socket_sendmsg pid=9 tgid=9 comm=curl caller_zone=frontend dst=fd00::1 caller_cgroup=0");
+  e.hook = SYVA_HOOK_ZONE_ADDRESS;  // another zone's pod: names the zone too
+  e.target_zone = 1;
+  e.port = 5432;
+  CHECK(format_deny(e, names) ==
+        "DENY hook=zone_address pid=9 tgid=9 comm=curl caller_zone=frontend target_zone=database dst=[fd00::1]:5432 "
+        "caller_cgroup=0");
+  e.hook = SYVA_HOOK_SOCKET_CREATE;
+  e.family = 17;
+  e.aux = 3;
+  e.port = 768;
+  CHECK(format_deny(e, names) ==
+        "DENY hook=socket_create pid=9 tgid=9 comm=curl caller_zone=frontend family=17 type=3 protocol=768 "
+        "caller_cgroup=0");
 }
