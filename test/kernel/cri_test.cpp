@@ -177,6 +177,9 @@ TEST_CASE("cri: a pod annotated syva.dev/zone=database, run through containerd's
     CHECK(agent.log().find("container=" + system + " namespace=k8s.io not enforced: names no zone; Kubernetes "
                            "namespace 'kube-system' is exempt") != std::string::npos);
 
+    for (const auto& other : cri.pods())
+      if (other.id() != pod) cri.remove_pod(other.id());
+
     // The kubelet deletes the pod: membership and cgroups go with it.
     cri.remove_pod(pod);
     CHECK(agent.wait_for("membership -: container=" + id));
