@@ -29,7 +29,8 @@ std::string value_of(const google::protobuf::Map<std::string, std::string>& m) {
   return it == m.end() ? "" : it->second;
 }
 
-ZoneClaim cri_claim(const Container& c, const Annotations& annotations, const SandboxLookup& sandbox) {
+ZoneClaim cri_claim(const std::string& ns, const Container& c, const Annotations& annotations,
+                    const SandboxLookup& sandbox) {
   ZoneClaim claim;
   claim.cri = true;
   claim.pod = pod_of(c, annotations);
@@ -42,7 +43,7 @@ ZoneClaim cri_claim(const Container& c, const Annotations& annotations, const Sa
     sandbox_id = *id;
     if (sandbox) record = sandbox(*id);
   }
-  claim.isolation_key = sandbox_id.empty() ? c.id() : sandbox_id;
+  claim.isolation_key = ns + "/" + (sandbox_id.empty() ? c.id() : sandbox_id);
   if (sandbox_id.empty()) {
     claim.untrusted = "a Kubernetes container that names no pod sandbox";
     return claim;
@@ -67,7 +68,7 @@ ZoneClaim cri_claim(const Container& c, const Annotations& annotations, const Sa
 ZoneClaim resolve_zone(const std::string& ns, const Container& c, const SandboxLookup& sandbox) {
   const auto annotations = spec_annotations(c);
   if (ns == kCriNamespace || is_cri_sandbox(c, annotations) || sandbox_id_of(c, annotations))
-    return cri_claim(c, annotations, sandbox);
+    return cri_claim(ns, c, annotations, sandbox);
 
   ZoneClaim claim;
   claim.pod = pod_of(c, annotations);

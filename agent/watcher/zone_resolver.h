@@ -33,7 +33,9 @@ struct ZoneClaim {
   ZoneSource source = ZoneSource::none;
   bool cri = false;  // a Kubernetes container: pod.ns is its Kubernetes namespace
   PodRef pod;        // the pod's record, else the container's kubelet labels or CRI annotations
-  // Containers of one pod share it: the unit a zone of its own is made for.
+  // "<containerd namespace>/<pod sandbox id>" for a Kubernetes container
+  // (a pod's containers share it), "<namespace>/<container id>" otherwise:
+  // the unit a zone of its own is made for.
   std::string isolation_key;
   // Non-empty: the claim cannot be trusted (sources disagree, the pod's
   // record is missing or unreadable); why, for the log.

@@ -86,7 +86,7 @@ TEST_CASE("a Kubernetes container asks only through its pod's annotation", "[zon
   CHECK(r.source == ZoneSource::pod);
   CHECK(r.pod.name == "web-0");
   CHECK(r.pod.ns == "shop");
-  CHECK(r.isolation_key == "5f0b1d");  // the pod's containers share it
+  CHECK(r.isolation_key == "k8s.io/5f0b1d");  // the pod's containers share it
   CHECK(r.untrusted.empty());
 }
 
@@ -129,7 +129,7 @@ TEST_CASE("the sandbox (pause) container is placed by its own pod record", "[zon
   auto r = resolve_zone("k8s.io", pause, sb.lookup());
   CHECK(r.requested == "frontend");
   CHECK(r.source == ZoneSource::pod);
-  CHECK(r.isolation_key == "5f0b1d");
+  CHECK(r.isolation_key == "k8s.io/5f0b1d");
   CHECK(sb.lookups == 0);
 }
 
