@@ -265,8 +265,12 @@ build_initramfs "$@"
 # that opens and answers a probe but never runs a stock distribution kernel;
 # the guest hangs silently. TCG boots the test kernel in about 10 s.
 # SYVA_VM_ACCEL=kvm opts in where KVM is real.
-accel=(-accel "${SYVA_VM_ACCEL:-tcg}")
-say "accelerator: ${SYVA_VM_ACCEL:-tcg} (set SYVA_VM_ACCEL=kvm to use KVM where it runs stock kernels)"
+# TCG in one host thread for both vCPUs: with a thread per vCPU, a vCPU can
+# run a stale translation of kernel text another vCPU is patching (6.12
+# patches static keys and calls as BPF-LSM programs attach); once here it
+# hit the patch's int3 after the patch was done and the guest panicked.
+accel=(-accel "${SYVA_VM_ACCEL:-tcg,thread=single}")
+say "accelerator: ${SYVA_VM_ACCEL:-tcg,thread=single} (set SYVA_VM_ACCEL=kvm to use KVM where it runs stock kernels)"
 console=$vm/console.log
 out=$vm/out
 rm -rf "$out"; mkdir -p "$out"
