@@ -210,7 +210,8 @@ int run_agent(const AgentOptions& options) {
   events.start();
   // Membership comes from containerd; the watcher retries while containerd is away.
   EnforcerSink membership(*enforcer);
-  WatcherOptions watch{.socket = options.containerd_sock};
+  WatcherOptions watch;
+  watch.socket = options.containerd_sock;
   watch.unzoned = options.unzoned;
   watch.admission = policy->admission;
   ContainerdWatcher watcher(watch, membership);

@@ -30,7 +30,7 @@ bool has_process(containerd::v1::types::Status status) {
 }  // namespace
 
 ContainerdWatcher::ContainerdWatcher(WatcherOptions options, MembershipSink& sink)
-    : options_(std::move(options)), sink_(sink), table_(sink), admission_(options_.admission) {}
+    : options_(std::move(options)), sink_(sink), table_(sink), admission_(std::move(options_.admission)) {}
 
 ContainerdWatcher::~ContainerdWatcher() { stop(); }
 
@@ -191,7 +191,7 @@ void ContainerdWatcher::set_admission(AdmissionTable zones) {
   admission_ = std::move(zones);
 }
 
-std::optional<Member> ContainerdWatcher::member_for(const Claim& claim, const std::string& ns, const std::string& id,
+std::optional<Member> ContainerdWatcher::member_for(const ZoneClaim& claim, const std::string& ns, const std::string& id,
                                                     uint32_t pid) {
   Placement p;
   {
@@ -268,7 +268,7 @@ void ContainerdWatcher::on_event(ContainerdClient& client, const WatchEvent& eve
         claims_.erase(key);
         return;
       }
-      const Claim claim = resolve_zone(event.ns, *c, sandbox);
+      const ZoneClaim claim = resolve_zone(event.ns, *c, sandbox);
       claims_[key] = claim;
       // A running container whose claim changed follows it.
       const Member* running = table_.find(event.ns, event.container_id);
@@ -358,7 +358,7 @@ void ContainerdWatcher::apply_zone_limits(const Member& m) {
 ReconcileCounts ContainerdWatcher::reconcile(ContainerdClient& client) {
   std::lock_guard table_lock(table_mutex_);
   std::vector<Member> running;
-  std::map<Key, Claim> claims;
+  std::map<Key, ZoneClaim> claims;
   for (const auto& ns : client.namespaces()) {
     std::map<std::string, Container> containers;
     for (auto& c : client.containers(ns)) containers.emplace(c.id(), std::move(c));

@@ -78,8 +78,6 @@ class ContainerdWatcher {
   enum class Link { never, connected, lost };
   using Key = std::pair<std::string, std::string>;  // namespace, container id
 
-  // What a container asks for, from its record (and its pod's).
-  using Claim = ZoneClaim;
 
   void run();
   // One connection's life; ends by throwing why it ended.
@@ -90,7 +88,7 @@ class ContainerdWatcher {
   // The member a running task makes, or nullopt when it is not to be
   // enforced (its cgroup's PENDING entry is then cleared) or its cgroup
   // cannot be found (logged; a PENDING cgroup stays confined).
-  std::optional<Member> member_for(const Claim& claim, const std::string& ns, const std::string& id, uint32_t pid);
+  std::optional<Member> member_for(const ZoneClaim& claim, const std::string& ns, const std::string& id, uint32_t pid);
   void set_link(Link link, const std::string& detail);
   // [resources] of the member's zone onto its cgroup; failures are logged
   // and reported to the sink.
@@ -109,7 +107,7 @@ class ContainerdWatcher {
   std::string cgroup2_mount_;
   // Decided when the container is created, so that /tasks/create needs no
   // call to containerd before the map write: the task starts moments after.
-  std::map<Key, Claim> claims_;
+  std::map<Key, ZoneClaim> claims_;
   std::mutex admission_mutex_;
   AdmissionTable admission_;
 
