@@ -36,6 +36,17 @@ struct ProcessCgroup {
 // its cgroup cannot be found.
 ProcessCgroup cgroup_of_pid(pid_t pid, const std::string& cgroup2_mount);
 
+// The cgroup2 path a runtime puts a container in, from its OCI spec's
+// linux.cgroupsPath: a path ("/default/c1") as runc's cgroupfs driver takes
+// it, or runc's systemd form "SLICE:PREFIX:NAME" ("kubepods-besteffort-
+// podX.slice:cri-containerd:ID" is /kubepods.slice/kubepods-besteffort.slice/
+// kubepods-besteffort-podX.slice/cri-containerd-ID.scope). nullopt for an
+// empty or relative value, whose place depends on the runtime's own cgroup.
+std::optional<std::string> cgroup_path_of_spec(std::string_view cgroups_path);
+
+// The cgroup at a cgroup2 path. Throws std::runtime_error when it is gone.
+ProcessCgroup cgroup_at(const std::string& path, const std::string& cgroup2_mount);
+
 // Whether any process is still in the cgroup2 directory `dir` (its
 // cgroup.events says "populated 1"); false once it is empty or gone.
 bool cgroup_populated(const std::string& dir);

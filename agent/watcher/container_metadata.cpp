@@ -38,6 +38,14 @@ Annotations spec_annotations(const Container& c) {
   return it == spec.end() ? std::map<std::string, std::string>{} : string_map(*it);
 }
 
+std::string spec_cgroups_path(const Container& c) {
+  if (!c.has_spec()) return "";
+  const json spec = json::parse(c.spec().value(), nullptr, /*allow_exceptions=*/false);
+  if (!spec.is_object()) return "";
+  auto section = spec.find("linux");
+  return section == spec.end() ? "" : string_at(*section, "cgroupsPath");
+}
+
 bool is_cri_sandbox(const Container& c) { return is_cri_sandbox(c, spec_annotations(c)); }
 
 bool is_cri_sandbox(const Container& c, const Annotations& annotations) {

@@ -31,6 +31,9 @@ using Annotations = std::map<std::string, std::string>;
 // it themselves unless given it (specs are kilobytes; reconciles read many).
 Annotations spec_annotations(const Container& c);
 
+// linux.cgroupsPath of the container's OCI spec, as written ("" if none).
+std::string spec_cgroups_path(const Container& c);
+
 // The CRI sandbox (pause) container itself. It is not zoned through its own
 // pod: only a zone it names itself applies.
 bool is_cri_sandbox(const Container& c);

@@ -208,28 +208,53 @@ std::optional<Member> ContainerdWatcher::member_for(const ZoneClaim& claim, cons
   m.placement = p.kind;
   m.why = p.why;
   m.zone = p.zone;
+  // The pid came with the event; by now it may be gone, or be another
+  // process's. Every containerd runtime names the container's cgroup after
+  // its id (/<ns>/<id>, cri-containerd-<id>.scope, ...): a cgroup that does
+  // not is not its.
+  std::string unplaceable;
   try {
     const auto cgroup = cgroup_of_pid(static_cast<pid_t>(pid), cgroup2_mount_);
-    m.cgroup = cgroup.id;
-    m.cgroup_path = cgroup.path;
+    if (cgroup.path.find(id) == std::string::npos) {
+      unplaceable = fmt::format("pid {} is in cgroup {}, which is not the container's (the process ended and its pid "
+                                "was reused?)",
+                                pid, escaped(cgroup.path));
+    } else {
+      m.cgroup = cgroup.id;
+      m.cgroup_path = cgroup.path;
+    }
   } catch (const std::exception& e) {
-    // No entry can be written. A cgroup under a guarded root stays PENDING,
-    // confined alone.
-    if (kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)
-      spdlog::info("container={} namespace={} exited before it could be placed", escaped(id), escaped(ns));
-    else
-      spdlog::error("container={} namespace={} CANNOT PLACE ({}): cannot read the cgroup of its pid {}: {}",
-                    escaped(id), escaped(ns), to_string(p.kind), pid, e.what());
-    return std::nullopt;
+    unplaceable = fmt::format("cannot read the cgroup of its pid {}: {}", pid, e.what());
   }
-  // The pid came with the event; by now it may be another process's. Every
-  // containerd runtime names the container's cgroup after its id (/<ns>/<id>,
-  // cri-containerd-<id>.scope, ...): a cgroup that does not is not its.
-  if (m.cgroup_path.find(id) == std::string::npos) {
-    spdlog::error("container={} namespace={} CANNOT PLACE ({}): pid {} is in cgroup {}, which is not the "
-                  "container's (the process ended and its pid was reused?)",
-                  escaped(id), escaped(ns), to_string(p.kind), pid, escaped(m.cgroup_path));
-    return std::nullopt;
+  if (!unplaceable.empty()) {
+    // Its spec says where its processes are. If some still run there while
+    // its pid cannot vouch for them, its zone cannot be confirmed: it is
+    // quarantined, not left to whatever the cgroup was.
+    std::optional<ProcessCgroup> own;
+    if (auto path = cgroup_path_of_spec(claim.cgroups_path); path && path->find(id) != std::string::npos) try {
+        own = cgroup_at(*path, cgroup2_mount_);
+      } catch (const std::exception&) {
+      }
+    if (!own || !cgroup_populated(own->dir)) {
+      if (!own && kill(static_cast<pid_t>(pid), 0) == 0)
+        spdlog::error("container={} namespace={} CANNOT PLACE ({}): {}; its spec's cgroup \"{}\" cannot be found",
+                      escaped(id), escaped(ns), to_string(p.kind), unplaceable, escaped(claim.cgroups_path));
+      else
+        spdlog::info("container={} namespace={} ended before it could be placed ({})", escaped(id), escaped(ns),
+                     unplaceable);
+      return std::nullopt;
+    }
+    m.cgroup = own->id;
+    m.cgroup_path = own->path;
+    if (p.kind == Placement::Kind::free) unplaceable.clear();  // not enforced: the pid only had to locate it
+  }
+  if (!unplaceable.empty()) {
+    m.placement = Placement::Kind::quarantine;
+    m.why = unplaceable;
+    m.zone = kQuarantineZoneName;
+    m.zone_id = SYVA_ZONE_QUARANTINE;
+    m.zone_has_policy = true;
+    return m;
   }
   if (p.kind == Placement::Kind::free) {
     const bool was_pending = sink_.clear_pending(m.cgroup);

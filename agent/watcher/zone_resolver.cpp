@@ -63,13 +63,7 @@ ZoneClaim cri_claim(const std::string& ns, const Container& c, const Annotations
   return claim;
 }
 
-}  // namespace
-
-ZoneClaim resolve_zone(const std::string& ns, const Container& c, const SandboxLookup& sandbox) {
-  const auto annotations = spec_annotations(c);
-  if (ns == kCriNamespace || is_cri_sandbox(c, annotations) || sandbox_id_of(c, annotations))
-    return cri_claim(ns, c, annotations, sandbox);
-
+ZoneClaim containerd_claim(const std::string& ns, const Container& c, const Annotations& annotations) {
   ZoneClaim claim;
   claim.pod = pod_of(c, annotations);
   claim.isolation_key = ns + "/" + c.id();
@@ -86,6 +80,17 @@ ZoneClaim resolve_zone(const std::string& ns, const Container& c, const SandboxL
     claim.requested = annotation;
     claim.source = ZoneSource::annotation;
   }
+  return claim;
+}
+
+}  // namespace
+
+ZoneClaim resolve_zone(const std::string& ns, const Container& c, const SandboxLookup& sandbox) {
+  const auto annotations = spec_annotations(c);
+  ZoneClaim claim = ns == kCriNamespace || is_cri_sandbox(c, annotations) || sandbox_id_of(c, annotations)
+                        ? cri_claim(ns, c, annotations, sandbox)
+                        : containerd_claim(ns, c, annotations);
+  claim.cgroups_path = spec_cgroups_path(c);
   return claim;
 }
 

@@ -40,6 +40,9 @@ struct ZoneClaim {
   // Non-empty: the claim cannot be trusted (sources disagree, the pod's
   // record is missing or unreadable); why, for the log.
   std::string untrusted;
+  // linux.cgroupsPath of its OCI spec: where its processes are when its
+  // pid cannot say (placement falls back to it only to quarantine).
+  std::string cgroups_path;
 };
 
 // nullopt: the sandbox does not exist (any more) or cannot be read.

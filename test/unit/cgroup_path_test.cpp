@@ -58,3 +58,20 @@ TEST_CASE("this process's cgroup id is the inode of its cgroup2 directory", "[cg
   CHECK(mine.id == cgroup_id_of(mine.dir));
   CHECK_THROWS_WITH(cgroup_of_pid(0x3ffffff, mount), Catch::Contains("/proc/67108863/cgroup"));
 }
+
+TEST_CASE("a spec's cgroupsPath: runc's cgroupfs and systemd forms", "[cgroup]") {
+  CHECK(cgroup_path_of_spec("/default/c1") == "/default/c1");
+  CHECK(cgroup_path_of_spec("kubepods-besteffort-pod12.slice:cri-containerd:abc") ==
+        "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod12.slice/cri-containerd-abc.scope");
+  CHECK(cgroup_path_of_spec(":docker:abc") == "/system.slice/docker-abc.scope");
+  CHECK(cgroup_path_of_spec("-.slice::abc") == "/abc.scope");
+  CHECK(cgroup_path_of_spec("machine.slice:libpod:x.slice") == "/x.slice");
+  // Nothing that would place it anywhere but where runc does.
+  CHECK_FALSE(cgroup_path_of_spec(""));
+  CHECK_FALSE(cgroup_path_of_spec("relative/c1"));
+  CHECK_FALSE(cgroup_path_of_spec("/default/../c1"));
+  CHECK_FALSE(cgroup_path_of_spec("kubepods:cri-containerd:abc"));
+  CHECK_FALSE(cgroup_path_of_spec("a--b.slice:p:abc"));
+  CHECK_FALSE(cgroup_path_of_spec("a.slice:p:x/y"));
+  CHECK_FALSE(cgroup_path_of_spec("a.slice:p:n:extra"));
+}

@@ -49,6 +49,9 @@ TEST_CASE("a plain containerd container asks by its label or its annotation", "[
   r = resolve_zone("default", a, nullptr);
   CHECK(r.requested == "database");
   CHECK(r.source == ZoneSource::annotation);
+  // Where its processes are, for when its pid cannot say.
+  CHECK(r.cgroups_path == "/k8s.io/x");
+  CHECK(resolve_zone("default", c, nullptr).cgroups_path.empty());
 }
 
 TEST_CASE("a label and an annotation that disagree are not trusted; that agree are", "[zone]") {
