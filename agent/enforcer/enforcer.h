@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -65,6 +66,9 @@ class Enforcer {
   // and after. A zone the policy drops while containers are still in it
   // stays, isolated (no allowed pairs), until they are gone. The order of
   // the writes that makes this so is explained in policy_apply.cpp.
+  // All or nothing: a policy the maps cannot hold is refused before any
+  // write, and a write that fails puts the previous policy back; both throw
+  // PolicyNotApplied. EnforcerError: the previous one could not be put back.
   void apply_policy(const CompiledPolicy& policy);
 
   void set_member(uint64_t cgroup_id, uint32_t zone);
@@ -121,6 +125,9 @@ class Enforcer {
   // refer to.
   std::set<std::string> zones_in_use() const;
   void write_state_zones();
+  // The writes of apply_policy, from the zone table `was_slots` to `slots`.
+  void write_policy(const CompiledPolicy& compiled, const std::vector<std::string>& slots,
+                    const std::vector<std::string>& was_slots);
 
   EnforcerOptions options_;
   std::unique_ptr<PinLock> lock_;
@@ -131,6 +138,8 @@ class Enforcer {
   // [id - 1]; "" for a free id. Guarded by zones_mutex_: the watcher makes
   // zones (ensure_zone) while the main thread may apply a new policy.
   std::vector<std::string> zone_names_;
+  // What apply_policy last wrote whole, to write back when a change fails.
+  std::optional<CompiledPolicy> applied_;
   mutable std::mutex zones_mutex_;
   std::mutex state_mutex_;
 };

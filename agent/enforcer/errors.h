@@ -16,4 +16,10 @@ class EnforcerError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A policy change refused or undone whole: the policy enforced before it
+// still is.
+class PolicyNotApplied : public EnforcerError {
+  using EnforcerError::EnforcerError;
+};
+
 }  // namespace syva

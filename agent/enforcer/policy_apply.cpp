@@ -50,9 +50,11 @@ namespace syva {
 // (mounts, pivot_root) runs in the new cgroup before the agent places it.
 void Enforcer::write_state_zones() {
   const uint64_t every_op = (1ull << (SYVA_OP_PTRACE + 1)) - 1;
-  const syva_zone_policy pending{.flags = SYVA_ZONE_F_DEFINED, .network_mode = SYVA_NET_ISOLATED};
-  const syva_zone_policy quarantine{
-      .flags = SYVA_ZONE_F_DEFINED, .network_mode = SYVA_NET_ISOLATED, .denied_ops = every_op};
+  syva_zone_policy pending{};
+  pending.flags = SYVA_ZONE_F_DEFINED;
+  pending.network_mode = SYVA_NET_ISOLATED;
+  syva_zone_policy quarantine = pending;
+  quarantine.denied_ops = every_op;
   for (const auto& [id, name, value] : {std::tuple{SYVA_ZONE_PENDING, kPendingZoneName, pending},
                                         std::tuple{SYVA_ZONE_QUARANTINE, kQuarantineZoneName, quarantine}}) {
     syva_zone_name v{};
@@ -78,10 +80,66 @@ std::set<std::string> Enforcer::zones_in_use() const {
   return out;
 }
 
+namespace {
+
+// What a policy needs from maps whose size the kernel fixed at load, at the
+// fullest moment of the write order above. Checked before anything is
+// written: a policy that cannot fit is refused whole.
+void check_capacity(const syva_bpf* skel, const CompiledPolicy& compiled, size_t pairs) {
+  auto refuse = [](const bpf_map* map, size_t need, const char* what) {
+    if (need > bpf_map__max_entries(map))
+      throw PolicyNotApplied(fmt::format("it needs {} {} and the kernel map {} holds {}", need, what,
+                                         bpf_map__name(map), bpf_map__max_entries(map)));
+  };
+  // Pairs and egress rules: the old ones leave before the new ones come.
+  refuse(skel->maps.zone_allowed_comms, pairs, "allowed pairs");
+  std::set<std::string> egress;  // keys as bytes: equal keys are one entry
+  for (const auto& [key, value] : compiled.egress)
+    egress.emplace(reinterpret_cast<const char*>(&key), sizeof(key));
+  refuse(skel->maps.egress_rules, egress.size(), "egress rules");
+  // Owned inodes: the new ones come before the old ones leave.
+  const int inodes_fd = bpf_map__fd(skel->maps.inode_zone);
+  std::set<std::pair<uint64_t, uint64_t>> inodes;
+  for (const auto& key : map_keys<syva_inode_key>(inodes_fd)) inodes.emplace(key.dev, key.ino);
+  for (const auto& [key, zone] : compiled.inodes) inodes.emplace(key.dev, key.ino);
+  refuse(skel->maps.inode_zone, inodes.size(), "owned inodes (this policy's and the last one's, while it changes)");
+}
+
+}  // namespace
+
 void Enforcer::apply_policy(const CompiledPolicy& compiled) {
   std::lock_guard lock(zones_mutex_);
   const auto slots = assign_zone_ids(zone_names_, compiled.zone_names, zones_in_use());
-  if (slots.size() >= SYVA_FIRST_STATE_ZONE) throw EnforcerError("zone table full");
+  if (slots.size() >= SYVA_FIRST_STATE_ZONE)
+    throw PolicyNotApplied(fmt::format("zone table full: {} zones with the ones still in use, at most {}",
+                                       slots.size(), SYVA_FIRST_STATE_ZONE - 1));
+  std::set<std::pair<uint32_t, uint32_t>> pairs;
+  for (const auto& p : compiled.pairs) pairs.emplace(p.a, p.b);
+  check_capacity(skel_, compiled, pairs.size());
+  try {
+    write_policy(compiled, slots, zone_names_);
+  } catch (const std::exception& e) {
+    // Back to what was enforced, by the same order of writes.
+    const std::string failed = e.what();
+    if (!applied_)
+      throw EnforcerError(fmt::format("the policy change failed half-way ({}) and this agent has no earlier policy to "
+                                      "write back: the maps hold parts of it until a change succeeds",
+                                      failed));
+    try {
+      write_policy(*applied_, zone_names_, slots);
+    } catch (const std::exception& again) {
+      throw EnforcerError(fmt::format("the policy change failed half-way ({}) and the previous policy could not be "
+                                      "written back ({}): the maps hold parts of both until a change succeeds",
+                                      failed, again.what()));
+    }
+    throw PolicyNotApplied(fmt::format("writing it failed ({}); the previous policy was written back", failed));
+  }
+  zone_names_ = slots;
+  applied_ = compiled;
+}
+
+void Enforcer::write_policy(const CompiledPolicy& compiled, const std::vector<std::string>& slots,
+                            const std::vector<std::string>& was_slots) {
   // compiled id -> kernel id
   std::vector<uint32_t> kid(compiled.zone_names.size() + 1, SYVA_ZONE_NONE);
   for (size_t i = 0; i < compiled.zone_names.size(); ++i)
@@ -100,7 +158,7 @@ void Enforcer::apply_policy(const CompiledPolicy& compiled) {
 
   // 1. Narrow.
   for (const auto& key : map_keys<syva_zone_pair>(pairs_fd))
-    if (!pairs.count({key.a, key.b})) bpf_map_delete_elem(pairs_fd, &key);
+    if (!pairs.count({key.a, key.b})) remove_entry(maps.zone_allowed_comms, key);
 
   // 2. Zone values: the policy's zones, the undefined ones still in use,
   // freed ids; writable paths around them.
@@ -109,10 +167,10 @@ void Enforcer::apply_policy(const CompiledPolicy& compiled) {
     writable_zones.insert(kid[zone]);
     write_entry(maps.writable_paths, kid[zone], paths);
   }
-  const size_t ids = std::max(slots.size(), zone_names_.size());
+  const size_t ids = std::max(slots.size(), was_slots.size());
   for (uint32_t id = 1; id <= ids; ++id) {
     const std::string name = id <= slots.size() ? slots[id - 1] : "";
-    const std::string was = id <= zone_names_.size() ? zone_names_[id - 1] : "";
+    const std::string was = id <= was_slots.size() ? was_slots[id - 1] : "";
     const uint32_t at = compiled.id_of(name);
     const syva_zone_policy value = at != SYVA_ZONE_NONE ? compiled.zone_values[at - 1] : syva_zone_policy{};
     syva_zone_name v{};
@@ -123,15 +181,15 @@ void Enforcer::apply_policy(const CompiledPolicy& compiled) {
       spdlog::warn("zone '{}' (id {}) has no policy file; the containers in it stay there, isolated", name, id);
   }
   for (uint32_t zone : map_keys<uint32_t>(writable_fd))
-    if (!writable_zones.count(zone)) bpf_map_delete_elem(writable_fd, &zone);
+    if (!writable_zones.count(zone)) remove_entry(maps.writable_paths, zone);
   write_state_zones();
 
   // 3. Owned inodes, new before old. A file the kernel made its
   // directory's zone's stays that zone's while the zone keeps its id.
   for (const auto& [key, zone] : inodes) write_entry(maps.inode_zone, syva_inode_key{key.first, key.second}, zone);
   auto keeps_id = [&](uint32_t id) {
-    return id >= 1 && id <= slots.size() && id <= zone_names_.size() && !slots[id - 1].empty() &&
-           slots[id - 1] == zone_names_[id - 1];
+    return id >= 1 && id <= slots.size() && id <= was_slots.size() && !slots[id - 1].empty() &&
+           slots[id - 1] == was_slots[id - 1];
   };
   for (const auto& key : map_keys<syva_inode_key>(inodes_fd)) {
     if (inodes.count({key.dev, key.ino})) continue;
@@ -139,7 +197,7 @@ void Enforcer::apply_policy(const CompiledPolicy& compiled) {
     if (bpf_map_lookup_elem(inodes_fd, &key, &value) == 0 && (value & SYVA_INODE_INHERITED) &&
         keeps_id(value & ~SYVA_INODE_INHERITED))
       continue;
-    bpf_map_delete_elem(inodes_fd, &key);
+    remove_entry(maps.inode_zone, key);
   }
 
   // 4. Egress.
@@ -151,15 +209,13 @@ void Enforcer::apply_policy(const CompiledPolicy& compiled) {
   auto same_key = [](const syva_egress_key& a, const syva_egress_key& b) { return memcmp(&a, &b, sizeof(a)) == 0; };
   for (const auto& key : map_keys<syva_egress_key>(egress_fd))
     if (std::none_of(egress_keys.begin(), egress_keys.end(), [&](const auto& k) { return same_key(k, key); }))
-      bpf_map_delete_elem(egress_fd, &key);
+      remove_entry(maps.egress_rules, key);
   for (size_t i = 0; i < egress_keys.size(); ++i)
     write_entry(maps.egress_rules, egress_keys[i], compiled.egress[i].second);
 
   // 5. Widen.
   const uint8_t one = 1;
   for (const auto& [a, b] : pairs) write_entry(maps.zone_allowed_comms, syva_zone_pair{a, b}, one);
-
-  zone_names_ = slots;
 }
 
 }  // namespace syva

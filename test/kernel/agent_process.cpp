@@ -2,6 +2,7 @@
 #include "kernel/agent_process.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,8 +28,10 @@ std::string syva_binary() { return beside_this_binary("syva"); }
 
 std::string zone_probe_binary() { return beside_this_binary("syva-zone-probe"); }
 
-AgentProcess::AgentProcess(const std::vector<std::string>& args, const std::string& log, const char* selftest_fault)
+AgentProcess::AgentProcess(const std::vector<std::string>& args, const std::string& log, const char* selftest_fault,
+                           const std::string& cgroup_namespace_at)
     : log_(log) {
+  if (!cgroup_namespace_at.empty()) std::filesystem::create_directories(cgroup_namespace_at);
   const std::string bin = syva_binary();
   std::vector<char*> argv{const_cast<char*>("syva")};
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
@@ -39,6 +42,11 @@ AgentProcess::AgentProcess(const std::vector<std::string>& args, const std::stri
     dup2(fd, 1);
     dup2(fd, 2);
     if (selftest_fault) setenv("SYVA_SELFTEST_FAULT", selftest_fault, 1);
+    if (!cgroup_namespace_at.empty()) {
+      int procs = open((cgroup_namespace_at + "/cgroup.procs").c_str(), O_WRONLY);
+      if (procs < 0 || write(procs, "0", 1) != 1 || unshare(CLONE_NEWCGROUP) != 0) _exit(SYVA_TEST_EXIT_EXEC_FAILED);
+      close(procs);
+    }
     execv(bin.c_str(), argv.data());
     _exit(SYVA_TEST_EXIT_EXEC_FAILED);
   }

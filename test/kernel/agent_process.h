@@ -20,7 +20,11 @@ std::string zone_probe_binary();
 class AgentProcess {
  public:
   // `selftest_fault`: set SYVA_SELFTEST_FAULT, to test the refusal.
-  AgentProcess(const std::vector<std::string>& args, const std::string& log, const char* selftest_fault = nullptr);
+  // `cgroup_namespace_at`: a cgroup2 directory (made if missing) the agent
+  // is moved into and made the root of a cgroup namespace of its own, as a
+  // pod without the node's cgroup namespace would run it.
+  AgentProcess(const std::vector<std::string>& args, const std::string& log, const char* selftest_fault = nullptr,
+               const std::string& cgroup_namespace_at = "");
   ~AgentProcess();  // SIGKILL if still running
   AgentProcess(const AgentProcess&) = delete;
   AgentProcess& operator=(const AgentProcess&) = delete;

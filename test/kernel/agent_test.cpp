@@ -386,6 +386,46 @@ TEST_CASE("agent: a changed policy directory is reloaded whole, an invalid one i
   fs::remove_all(owned);
 }
 
+TEST_CASE("agent: a policy the kernel's maps cannot hold is refused before anything changes",
+          "[kernel][agent][reload]") {
+  REQUIRE_BPF_LSM();
+  const std::string owned = kScratch + "/capacity-owned";
+  fs::create_directories(owned);
+  std::ofstream(owned + "/secret") << "database secret\n";
+  const std::string secret = owned + "/secret";
+  const std::string database = "[filesystem]\nhost_paths = [\"" + owned + "\"]\n";
+  ConfigMapDir policies(kScratch + "/capacity-policies");
+  policies.publish({{"database.toml", database}, {"frontend.toml", "[network]\nmode = \"bridged\"\n"}});
+  const std::string log = kScratch + "/agent-capacity.log";
+  fs::remove(log);
+  Agent agent(policies.path(), log);
+  REQUIRE(agent.wait_for("enforcing:"));
+  Cgroup frontend("agent-capacity-frontend", SYVA_ZONE_NONE);
+  zone_cgroup_via_pin(frontend.id(), 2);
+  CHECK(run_in(&frontend, [&] { return open_file(secret); }).err == EPERM);
+
+  // Valid, and the pair it adds comes last in the order of writes; but its
+  // egress rules are one more than the kernel's map holds. Nothing of it
+  // may take effect: not the pair, not the owned file it drops.
+  std::string rules;
+  for (uint32_t i = 0; i <= SYVA_MAX_EGRESS_RULES; ++i)
+    rules += fmt::format("{}\"10.{}.{}.0/24:443\"", rules.empty() ? "" : ", ", i / 256, i % 256);
+  policies.publish({{"database.toml", "[network]\nallowed_zones = [\"frontend\"]\n"},
+                    {"frontend.toml", "[network]\nmode = \"bridged\"\nallowed_zones = [\"database\"]\n"
+                                      "allowed_egress = [" + rules + "]\n"}});
+  REQUIRE(agent.wait_for("applying the new policy failed"));
+  INFO(agent.log());
+  CHECK(agent.log().find(fmt::format("it needs {} egress rules and the kernel map egress_rules holds {}",
+                                     SYVA_MAX_EGRESS_RULES + 1, SYVA_MAX_EGRESS_RULES)) != std::string::npos);
+  CHECK(run_in(&frontend, [&] { return open_file(secret); }).err == EPERM);
+  auto status = shell(syva_binary() + " status --pin-path " + kPin);
+  INFO(status.output);
+  CHECK(status.exit_code == 2);
+  CHECK(status.output.find("egress rules") != std::string::npos);
+  CHECK(agent.stop(SIGTERM) == 0);
+  fs::remove_all(owned);
+}
+
 TEST_CASE("agent: every invalid policy of the table is refused with its error; what is enforced stays",
           "[kernel][agent][reload]") {
   REQUIRE_BPF_LSM();

@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "enforcer/kernel_ids.h"
 #include "kernel/agent_process.h"
 #include "kernel/zone_fixture.h"
 #include "support/files.h"
@@ -229,6 +230,114 @@ TEST_CASE("every claim that cannot be honoured is quarantined, logged and degrad
   CHECK(j["quarantined"] == cases.size());
   CHECK(status.output.find("quarantine") != std::string::npos);
 
+  CHECK(agent.stop(SIGTERM) == 0);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a container its pid cannot vouch for is quarantined in the cgroup its spec names",
+          "[kernel][containers][placement][quarantine]") {
+  REQUIRE_BPF_LSM();
+  if (auto why = PrivateContainerd::unavailable(); !why.empty())
+    SYVA_SKIP("no containerd in this kernel test run (test/vm/run-in-vm.sh --containerd): " + why);
+  const std::string dir = kScratch + "/unvouched";
+  const std::string elsewhere = "/sys/fs/cgroup/syva-test-elsewhere", agent_root = "/sys/fs/cgroup/syva-test-agent";
+  fs::remove_all(dir);
+  PrivateContainerd cd("u");
+  const std::string ns = cd.ns("u");
+  write_policies(dir, ns);
+  cd.import_image(ns);
+  const std::vector<std::string> args = {"--policy-dir", dir + "/policies", "--pin-path", kPin, "--containerd-sock",
+                                         cd.socket(), "--guard-cgroup", ns};
+  fs::create_directories(elsewhere);
+  pid_t moved_pid = -1;
+  {
+    // The event's pid names a process in another cgroup by the time the
+    // agent reads it (as a reused pid would): that cgroup is not placed,
+    // the container's own is quarantined.
+    AgentProcess agent(args, dir + "/agent.log");
+    REQUIRE(agent.wait_for("containerd: connected"));
+    REQUIRE(agent.signal(SIGSTOP));
+    cd.run_detached(ns, "moved", "--label syva.dev/zone=database " + mounts(dir), "sh -c 'sleep 600 & exec sleep 601'");
+    const uint64_t own = cd.cgroup_id(ns, "moved");
+    moved_pid = cd.task_pid(ns, "moved");
+    std::ofstream(elsewhere + "/cgroup.procs") << moved_pid << "\n";
+    REQUIRE(agent.signal(SIGCONT));
+    REQUIRE(agent.wait_for("container=moved "));
+    INFO(agent.log());
+    const auto map = read_pinned_membership(kPin);
+    CHECK(map.at(own) == SYVA_ZONE_QUARANTINE);
+    CHECK_FALSE(map.count(syva::cgroup_id_of(elsewhere)));
+    const std::string log = agent.log();
+    const size_t at = log.find("QUARANTINE: container=moved ");
+    REQUIRE(at != std::string::npos);
+    CHECK(log.substr(at, log.find('\n', at) - at).find("which is not the container's") != std::string::npos);
+    // Not database's, though it asked for database: database's own file is refused.
+    CHECK(probe(cd, ns, "moved", "open", "/owned/secret") == EPERM);
+    CHECK(agent.stop(SIGTERM) == 0);
+  }
+  {
+    // An agent whose cgroup namespace hides the node's cgroups cannot read
+    // any container's cgroup from its pid.
+    AgentProcess agent(args, dir + "/agent2.log", nullptr, agent_root);
+    REQUIRE(agent.wait_for("containerd: connected"));
+    INFO(agent.log());
+    cd.run_detached(ns, "hidden", "--label syva.dev/zone=database " + mounts(dir));
+    REQUIRE(agent.wait_for("container=hidden "));
+    CHECK(read_pinned_membership(kPin).at(cd.cgroup_id(ns, "hidden")) == SYVA_ZONE_QUARANTINE);
+    const std::string log = agent.log();
+    const size_t at = log.find("QUARANTINE: container=hidden ");
+    REQUIRE(at != std::string::npos);
+    CHECK(log.substr(at, log.find('\n', at) - at).find("cannot read the cgroup of its pid") != std::string::npos);
+    CHECK(probe(cd, ns, "hidden", "open", "/owned/secret") == EPERM);
+    CHECK(agent.wait_for("DENY hook=file_open", 5));
+    CHECK(agent.log().find("caller_zone=quarantine target_zone=database") != std::string::npos);
+    auto status = shell(syva_binary() + " status --json --pin-path " + kPin);
+    CHECK(status.exit_code == 2);
+    CHECK(nlohmann::json::parse(status.output)["quarantined"] == 2);
+    CHECK(agent.stop(SIGTERM) == 0);
+  }
+  if (moved_pid > 0) kill(moved_pid, SIGKILL);
+  for (int i = 0; i < 50 && (rmdir(elsewhere.c_str()) != 0 || rmdir(agent_root.c_str()) != 0); ++i) usleep(100'000);
+  CHECK_FALSE(fs::exists(elsewhere));
+  CHECK_FALSE(fs::exists(agent_root));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a container whose zone cannot be made in a full zone table is quarantined",
+          "[kernel][containers][placement][quarantine]") {
+  REQUIRE_BPF_LSM();
+  if (auto why = PrivateContainerd::unavailable(); !why.empty())
+    SYVA_SKIP("no containerd in this kernel test run (test/vm/run-in-vm.sh --containerd): " + why);
+  const std::string dir = kScratch + "/full";
+  fs::remove_all(dir);
+  PrivateContainerd cd("f");
+  const std::string ns = cd.ns("f");
+  write_policies(dir, ns);
+  // Every id policies can have, with database and frontend.
+  for (uint32_t i = 3; i < SYVA_FIRST_STATE_ZONE; ++i)
+    std::ofstream(fmt::format("{}/policies/filler-{:05}.toml", dir, i)) << "[zone]\n";
+  cd.import_image(ns);
+  AgentProcess agent({"--policy-dir", dir + "/policies", "--pin-path", kPin, "--containerd-sock", cd.socket(),
+                      "--unzoned", "isolate"},
+                     dir + "/agent.log");
+  REQUIRE(agent.wait_for("containerd: connected", 300));
+  INFO(agent.log().substr(0, 4000));
+  cd.run_detached(ns, "placed", "--label syva.dev/zone=database " + mounts(dir));
+  cd.run_detached(ns, "unnamed", mounts(dir));
+  REQUIRE(agent.wait_for("container=placed "));
+  REQUIRE(agent.wait_for("container=unnamed "));
+  const auto map = read_pinned_membership(kPin);
+  CHECK(zone_name(map.at(cd.cgroup_id(ns, "placed"))) == "database");
+  CHECK(map.at(cd.cgroup_id(ns, "unnamed")) == SYVA_ZONE_QUARANTINE);
+  const std::string log = agent.log();
+  const size_t at = log.find("QUARANTINE: container=unnamed ");
+  REQUIRE(at != std::string::npos);
+  CHECK(log.substr(at, log.find('\n', at) - at).find("zone table full") != std::string::npos);
+  CHECK(probe(cd, ns, "unnamed", "open", "/owned/secret") == EPERM);
+  CHECK(probe(cd, ns, "placed", "open", "/owned/secret") == 0);
+  auto status = shell(syva_binary() + " status --pin-path " + kPin);
+  CHECK(status.exit_code == 2);
+  CHECK(status.output.find("1 container cgroup(s) in quarantine") != std::string::npos);
   CHECK(agent.stop(SIGTERM) == 0);
   fs::remove_all(dir);
 }
