@@ -114,6 +114,8 @@ MetricsSnapshot metrics_snapshot(const syva_bpf& skel) {
   }
   std::map<uint32_t, uint64_t> members;
   for (const auto& [cgroup, zone] : read_zone_entries(bpf_map__fd(skel.maps.zone_membership))) ++members[zone];
+  s.quarantined = members[SYVA_ZONE_QUARANTINE];
+  s.pending = members[SYVA_ZONE_PENDING];
   for (const auto& [id, name] : read_zone_names(bpf_map__fd(skel.maps.zone_names)))
     s.zone_members.emplace_back(name, members[id]);
   if (auto state = read_agent_state(bpf_map__fd(skel.maps.agent_state))) {
@@ -204,10 +206,6 @@ int run_agent(const AgentOptions& options) {
     return kExitFailure;
   }
 
-  ZoneNames names;
-  EventReader events(bpf_map__fd(enforcer->skeleton()->maps.events),
-                     [&](const syva_event& e) { log_deny(e, [&](uint32_t id) { return names.get(id, *enforcer); }); });
-  events.start();
   // Membership comes from containerd; the watcher retries while containerd is away.
   EnforcerSink membership(*enforcer);
   WatcherOptions watch;
@@ -215,6 +213,14 @@ int run_agent(const AgentOptions& options) {
   watch.unzoned = options.unzoned;
   watch.admission = policy->admission;
   ContainerdWatcher watcher(watch, membership);
+  ZoneNames names;
+  // Declared after the watcher: the reader's thread, which asks it who a
+  // cgroup is, stops first.
+  EventReader events(bpf_map__fd(enforcer->skeleton()->maps.events), [&](const syva_event& e) {
+    log_deny(e, [&](uint32_t id) { return names.get(id, *enforcer); },
+             [&](uint64_t cgroup) { return watcher.origin_of(cgroup); });
+  });
+  events.start();
   spdlog::info("containers that name no zone: {}; new cgroups start pending under: {}", describe(options.unzoned),
                options.guarded_roots.empty() ? "none (--guard-cgroup)" : fmt::format("{}", fmt::join(options.guarded_roots, ", ")));
   watcher.start();

@@ -126,7 +126,24 @@ std::string format_deny(const syva_event& e, const ZoneNameLookup& zone_name) {
   return line + fmt::format(" caller_cgroup={}", e.caller_cgroup);
 }
 
-nlohmann::ordered_json deny_fields(const syva_event& e, const ZoneNameLookup& zone_name) {
+namespace {
+
+nlohmann::ordered_json container_of(uint64_t cgroup, const OriginLookup& origin) {
+  if (!origin || cgroup == 0) return nullptr;
+  const auto c = origin(cgroup);
+  if (!c) return nullptr;
+  nlohmann::ordered_json j;
+  j["id"] = c->id;
+  j["namespace"] = c->ns;
+  j["pod_namespace"] = c->pod_namespace.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(c->pod_namespace);
+  j["pod_name"] = c->pod_name.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(c->pod_name);
+  j["image"] = c->image;
+  return j;
+}
+
+}  // namespace
+
+nlohmann::ordered_json deny_fields(const syva_event& e, const ZoneNameLookup& zone_name, const OriginLookup& origin) {
   nlohmann::ordered_json f;
   f["event"] = "deny";
   f["hook"] = std::string(hook_name(e.hook));
@@ -140,15 +157,17 @@ nlohmann::ordered_json deny_fields(const syva_event& e, const ZoneNameLookup& zo
   f["comm"] = std::string(e.comm, strnlen(e.comm, sizeof(e.comm)));
   f["caller_cgroup"] = e.caller_cgroup;
   f["target"] = format_target(e);
+  f["caller_container"] = container_of(e.caller_cgroup, origin);
+  f["target_container"] = container_of(e.target_cgroup, origin);
   return f;
 }
 
-void log_deny(const syva_event& e, const ZoneNameLookup& zone_name) {
+void log_deny(const syva_event& e, const ZoneNameLookup& zone_name, const OriginLookup& origin) {
   if (!json_logs()) {
     spdlog::warn("{}", format_deny(e, zone_name));
     return;
   }
-  const LogFields fields(deny_fields(e, zone_name));
+  const LogFields fields(deny_fields(e, zone_name, origin));
   spdlog::warn("{}", format_deny(e, zone_name));
 }
 

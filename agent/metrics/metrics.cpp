@@ -60,6 +60,17 @@ std::vector<prometheus::MetricFamily> metric_families(const MetricsSnapshot& s) 
   auto members = family("syva_zone_members", "Container cgroups in each zone", MetricType::Gauge);
   for (const auto& [zone, n] : s.zone_members) add(members, static_cast<double>(n), {{"zone", zone}});
   out.push_back(std::move(members));
+  auto quarantined = family("syva_quarantined_cgroups",
+                            "Container cgroups in quarantine: they could not be placed where they asked, and reach "
+                            "nothing (the agent's QUARANTINE log lines say why)",
+                            MetricType::Gauge);
+  add(quarantined, static_cast<double>(s.quarantined));
+  out.push_back(std::move(quarantined));
+  auto pending = family("syva_pending_cgroups",
+                        "Cgroups under a guarded root that no agent has placed yet (confined like quarantine)",
+                        MetricType::Gauge);
+  add(pending, static_cast<double>(s.pending));
+  out.push_back(std::move(pending));
 
   if (s.has_agent_state) {
     auto generation = family("syva_policy_generation", "Policies applied since the maps were made", MetricType::Gauge);

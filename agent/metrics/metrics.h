@@ -26,6 +26,8 @@ namespace syva {
 struct MetricsSnapshot {
   std::vector<std::pair<std::string, syva_counters>> hooks;    // check name -> counters summed over CPUs
   std::vector<std::pair<std::string, uint64_t>> zone_members;  // zone name -> member cgroups
+  uint64_t quarantined = 0;  // cgroups in quarantine: containers that could not be placed
+  uint64_t pending = 0;      // cgroups under a guarded root not placed yet
   bool has_agent_state = false;
   uint64_t policy_generation = 0;
   bool policy_rejected = false;  // the last policy change was refused
@@ -34,6 +36,7 @@ struct MetricsSnapshot {
 
 // The metric families of a snapshot: syva_up, syva_decisions_total{hook,
 // verdict}, syva_events_dropped_total, syva_zone_members{zone},
+// syva_quarantined_cgroups, syva_pending_cgroups,
 // syva_policy_generation, syva_policy_last_change_accepted,
 // syva_containerd_connected.
 std::vector<prometheus::MetricFamily> metric_families(const MetricsSnapshot& snapshot);

@@ -33,13 +33,15 @@ Prefix as_v6(const EgressRule& r) {
   return p;
 }
 
-bool covers(const Prefix& outer, const Prefix& inner) {
-  if (outer.bits > inner.bits) return false;
-  for (unsigned bit = 0; bit < outer.bits; ++bit) {
-    const uint8_t mask = 0x80 >> (bit % 8);
-    if ((outer.addr[bit / 8] & mask) != (inner.addr[bit / 8] & mask)) return false;
+// `p` cut to its first `bits` bits: the one prefix of that length that covers it.
+Prefix truncated(const Prefix& p, unsigned bits) {
+  Prefix out;
+  out.bits = bits;
+  for (unsigned byte = 0; byte < 16 && byte * 8 < bits; ++byte) {
+    const unsigned keep = std::min(8u, bits - byte * 8);
+    out.addr[byte] = p.addr[byte] & static_cast<uint8_t>(0xff << (8 - keep));
   }
-  return true;
+  return out;
 }
 
 }  // namespace
@@ -51,9 +53,11 @@ std::vector<EgressEntry> egress_entries(uint32_t zone, const std::vector<EgressR
 
   std::vector<EgressEntry> out;
   for (const auto& [prefix, _] : ports) {
+    // Every rule whose prefix covers this one: one lookup per shorter length.
     std::set<uint16_t> allowed;
-    for (const auto& [outer, outer_ports] : ports)
-      if (covers(outer, prefix)) allowed.insert(outer_ports.begin(), outer_ports.end());
+    for (unsigned bits = 0; bits <= prefix.bits; ++bits)
+      if (auto outer = ports.find(truncated(prefix, bits)); outer != ports.end())
+        allowed.insert(outer->second.begin(), outer->second.end());
     syva_egress_key key{};
     key.prefixlen = 32 + prefix.bits;
     key.zone = zone;

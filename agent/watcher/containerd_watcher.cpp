@@ -161,6 +161,7 @@ void ContainerdWatcher::session(ContainerdClient& client) {
         // Applied before the next event is read.
         std::lock_guard lock(table_mutex_);
         on_event(client, event);
+        publish_origins();
         continue;
       }
       case EventStream::Next::timeout:
@@ -204,6 +205,7 @@ std::optional<Member> ContainerdWatcher::member_for(const ZoneClaim& claim, cons
   m.pid = pid;
   m.pod = claim.pod;
   m.requested_zone = claim.requested;
+  m.image = claim.image;
   m.source = claim.source;
   m.placement = p.kind;
   m.why = p.why;
@@ -353,6 +355,13 @@ void ContainerdWatcher::on_event(ContainerdClient& client, const WatchEvent& eve
   }
 }
 
+void ContainerdWatcher::publish_origins() {
+  std::map<uint64_t, ContainerOrigin> by_cgroup;
+  for (const Member& m : table_.all())
+    by_cgroup[m.cgroup] = ContainerOrigin{m.container_id, m.ns, m.pod.ns, m.pod.name, m.image};
+  origins_.replace(std::move(by_cgroup));
+}
+
 void ContainerdWatcher::reapply_limits() {
   std::lock_guard lock(table_mutex_);
   for (const Member& m : table_.all()) {
@@ -416,6 +425,7 @@ ReconcileCounts ContainerdWatcher::reconcile(ContainerdClient& client) {
   // Only a complete listing may remove entries: a failed call above threw
   // before this point and the map stays as it was.
   const auto counts = table_.reconcile(running);
+  publish_origins();
   claims_ = std::move(claims);
   std::erase_if(limits_applied_, [&](const auto& entry) {
     return std::none_of(running.begin(), running.end(), [&](const Member& m) { return m.cgroup == entry.first; });

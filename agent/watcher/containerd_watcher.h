@@ -22,6 +22,7 @@
 #include "watcher/containerd_client.h"
 #include "watcher/containerd_events.h"
 #include "watcher/membership_sink.h"
+#include "watcher/container_origins.h"
 #include "watcher/membership_table.h"
 #include "watcher/placement.h"
 #include "watcher/zone_resolver.h"
@@ -73,6 +74,8 @@ class ContainerdWatcher {
   unsigned reconciles() const;
   // Whether the event stream is up now, for health reporting.
   bool connected() const { return connected_; }
+  // The container behind a zoned cgroup, for deny events (any thread).
+  std::optional<ContainerOrigin> origin_of(uint64_t cgroup) const { return origins_.find(cgroup); }
 
  private:
   enum class Link { never, connected, lost };
@@ -94,6 +97,8 @@ class ContainerdWatcher {
   // and reported to the sink.
   void apply_zone_limits(const Member& m);
   bool wait_or_stop(std::chrono::milliseconds delay);
+  // origins_ from the table, after each change to it.
+  void publish_origins();
 
   // Held while the table and limits_applied_ are read or changed: by the
   // watcher's thread for each event and reconcile, by reapply_limits.
@@ -104,6 +109,7 @@ class ContainerdWatcher {
   WatcherOptions options_;
   MembershipSink& sink_;
   MembershipTable table_;
+  ContainerOrigins origins_;
   std::string cgroup2_mount_;
   // Decided when the container is created, so that /tasks/create needs no
   // call to containerd before the map write: the task starts moments after.

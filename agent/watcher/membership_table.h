@@ -28,6 +28,7 @@ struct Member {
   std::string ns;
   std::string container_id;
   PodRef pod;
+  std::string image;  // the image reference its record names
   std::string zone;
   std::string requested_zone;  // as written on the container or pod; "" when it names none
   uint32_t zone_id = 0;

@@ -91,6 +91,7 @@ ZoneClaim resolve_zone(const std::string& ns, const Container& c, const SandboxL
                         ? cri_claim(ns, c, annotations, sandbox)
                         : containerd_claim(ns, c, annotations);
   claim.cgroups_path = spec_cgroups_path(c);
+  claim.image = c.image();
   return claim;
 }
 

@@ -43,6 +43,7 @@ struct ZoneClaim {
   // linux.cgroupsPath of its OCI spec: where its processes are when its
   // pid cannot say (placement falls back to it only to quarantine).
   std::string cgroups_path;
+  std::string image;  // the record's image reference, for events
 };
 
 // nullopt: the sandbox does not exist (any more) or cannot be read.

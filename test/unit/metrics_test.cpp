@@ -37,6 +37,8 @@ MetricsSnapshot sample() {
   kill.dropped = 1;
   s.hooks = {{"file_open", open}, {"task_kill", kill}};
   s.zone_members = {{"database", 2}, {"frontend", 0}};
+  s.quarantined = 4;
+  s.pending = 1;
   s.has_agent_state = true;
   s.policy_generation = 3;
   s.policy_rejected = true;
@@ -90,6 +92,8 @@ TEST_CASE("zones, policy, containerd and up are gauges", "[metrics]") {
   CHECK(t.find("syva_policy_generation 3") != std::string::npos);
   CHECK(t.find("syva_policy_last_change_accepted 0") != std::string::npos);
   CHECK(t.find("syva_containerd_connected 1") != std::string::npos);
+  CHECK(t.find("syva_quarantined_cgroups 4") != std::string::npos);
+  CHECK(t.find("syva_pending_cgroups 1") != std::string::npos);
   MetricsSnapshot none;
   t = text_of(none);
   CHECK(t.find("syva_up 1") != std::string::npos);
