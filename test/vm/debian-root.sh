@@ -54,7 +54,18 @@ echo "$dir/minbase.tar"
 [[ -f $deb ]] || die "no package $deb"
 # Depends: "libc6 (>= 2.34), libgrpc++1.51, ..." -> the names; an
 # alternative (a | b) installs its first.
-depends=$(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed 's/|.*//; s/(.*)//; s/[[:space:]]//g' | grep -v '^$' | sort -u | paste -sd, -)
+# A name only provided by others (libspdlog1.10-fmt9, which libspdlog1.10
+# provides) is replaced by its provider, which debootstrap can install.
+depends=""
+for name in $(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed 's/|.*//; s/(.*)//; s/[[:space:]]//g' | grep -v '^$' | sort -u); do
+	if [[ -z $(apt-cache show --no-all-versions "$name" 2>/dev/null) ]]; then
+		provider=$(apt-cache showpkg "$name" 2>/dev/null | awk '/^Reverse Provides:/ { getline; print $1; exit }')
+		[[ -n $provider ]] || die "$deb depends on $name, which no Debian package known to apt is or provides"
+		say "$name is provided by $provider"
+		name=$provider
+	fi
+	depends+=${depends:+,}$name
+done
 [[ -n $depends ]] || die "$deb names no Depends"
 include="systemd,systemd-sysv,dbus,containerd,runc,$depends"
 stamp="root bookworm $mirror $include"

@@ -21,10 +21,9 @@ finish() {
 ns=syva-system  # the DaemonSet's namespace; --exempt-namespace names it
 agent() { ctr -n $ns "$@"; }
 # The probes' command, run in the agent's container as the kubelet does.
-n=0
+# Unique exec ids: callers run it in pipelines (subshells).
 agent_status() {
-	n=$((n + 1))
-	agent task exec --exec-id "status-$n" syva syva status --pin-path /sys/fs/bpf/syva "$@"
+	agent task exec --exec-id "status-$(date +%s%N)" syva syva status --pin-path /sys/fs/bpf/syva "$@"
 }
 
 archive=/opt/syva/files/syva-image.tar
