@@ -99,7 +99,7 @@ CONFIGMAP = "syva-policies"
 CONTAINERD_SOCK = "/run/containerd/containerd.sock"  # containerd's default, on the node
 PIN_DEFAULT = "/sys/fs/bpf/syva"
 # Linux capabilities the agent needs, as Kubernetes spells them (CRI adds "CAP_").
-CAPS = {"BPF", "PERFMON", "SYS_ADMIN", "SYS_PTRACE", "DAC_READ_SEARCH"}
+CAPS = {"BPF", "PERFMON", "SYS_ADMIN", "SYS_PTRACE", "DAC_READ_SEARCH", "DAC_OVERRIDE"}
 # debian:bookworm-slim already holds these (Essential / required by apt), so
 # the runtime stage need not name them.
 BASE_IMAGE_PACKAGES = {"libc6", "libgcc-s1", "libstdc++6"}

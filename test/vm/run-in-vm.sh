@@ -50,8 +50,9 @@ done
 if [[ -n $rootfs ]]; then
 	[[ -f $rootfs ]] || die "--rootfs $rootfs: no such image"
 	rootfs=$(cd "$(dirname "$rootfs")" && pwd)/$(basename "$rootfs")
-	# The disk is virtio; the root's own modules tree is not this kernel's.
-	[[ " $modules " == *" virtio_blk "* ]] || modules+=" virtio_blk"
+	# The disk is virtio (a module on 6.1, built in on 6.12); the root's own
+	# modules tree is not this kernel's.
+	for m in virtio_pci virtio_blk; do [[ " $modules " == *" $m "* ]] || modules+=" $m"; done
 fi
 for f in "${files[@]}"; do [[ -f $f ]] || die "--file $f: no such file"; done
 build_dir=$(cd "$build_dir" && pwd)

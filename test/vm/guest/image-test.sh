@@ -50,10 +50,11 @@ type=bind,src=/srv/syva,dst=/srv/syva,options=rbind:ro:rslave"
 set --
 for m in $mounts; do set -- "$@" --mount "$m"; done
 # ctr starts from the OCI default set; the DaemonSet drops ALL and adds five.
-for c in CHOWN DAC_OVERRIDE FSETID FOWNER MKNOD NET_RAW SETGID SETUID SETFCAP SETPCAP NET_BIND_SERVICE SYS_CHROOT KILL AUDIT_WRITE; do
+# DAC_OVERRIDE stays: the DaemonSet adds it back.
+for c in CHOWN FSETID FOWNER MKNOD NET_RAW SETGID SETUID SETFCAP SETPCAP NET_BIND_SERVICE SYS_CHROOT KILL AUDIT_WRITE; do
 	set -- "$@" --cap-drop "CAP_$c"
 done
-for c in BPF PERFMON SYS_ADMIN SYS_PTRACE DAC_READ_SEARCH; do set -- "$@" --cap-add "CAP_$c"; done
+for c in BPF PERFMON SYS_ADMIN SYS_PTRACE DAC_READ_SEARCH DAC_OVERRIDE; do set -- "$@" --cap-add "CAP_$c"; done
 if agent run -d "$@" --with-ns pid:/proc/1/ns/pid --read-only --seccomp --memory-limit 268435456 \
 	--log-uri file:///var/log/syva-agent.log "$image" syva \
 	nsenter --cgroup=/proc/1/ns/cgroup -- syva \
@@ -89,11 +90,11 @@ fi
 agent_status | sed 's/^/    /'
 
 pid=$(agent task ls | awk '$1 == "syva" { print $2 }')
-want=$(printf '%016x' $(((1 << 2) | (1 << 19) | (1 << 21) | (1 << 38) | (1 << 39))))
+want=$(printf '%016x' $(((1 << 1) | (1 << 2) | (1 << 19) | (1 << 21) | (1 << 38) | (1 << 39))))
 eff=$(awk '$1 == "CapEff:" { print $2 }' "/proc/$pid/status")
 sec=$(awk '$1 == "Seccomp:" { print $2 }' "/proc/$pid/status")
 if [ "$eff" = "$want" ] && [ "$sec" = 2 ]; then
-	ok "the agent (pid $pid) holds CapEff=$eff (BPF PERFMON SYS_ADMIN SYS_PTRACE DAC_READ_SEARCH only) under a seccomp filter"
+	ok "the agent (pid $pid) holds CapEff=$eff (BPF PERFMON SYS_ADMIN SYS_PTRACE DAC_READ_SEARCH DAC_OVERRIDE only) under a seccomp filter"
 else
 	fail "the agent's CapEff=$eff (want $want), Seccomp=$sec (want 2)"
 fi

@@ -43,7 +43,8 @@ echo "SYVA-VM: kernel $(uname -r), lsm=$(cat /sys/kernel/security/lsm 2>/dev/nul
 # as PID 1, and the command runs there as the unit syva-vm-guest.service
 # (guest/rootfs-guest.sh), which powers the VM off.
 if [ -e /opt/syva/rootfs-boot ]; then
-	sh /opt/syva/guest/rootfs-handover.sh
+	# Sourced: switch_root must be exec'd by PID 1 itself.
+	. /opt/syva/guest/rootfs-handover.sh
 	# Only reached when the hand-over failed.
 	echo
 	echo "SYVA-VM-RESULT rc=125"

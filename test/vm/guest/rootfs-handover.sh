@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
-# Run by /init (busybox, PID 1) under run-in-vm.sh --rootfs: mounts the Debian
+# Sourced by /init (busybox, PID 1, which must exec switch_root) under run-in-vm.sh --rootfs: mounts the Debian
 # root from /dev/vda, copies /opt/syva into it, installs the unit that runs
 # the command, and execs systemd there. Returns only on failure.
 say() { echo "SYVA-VM: $*"; }
