@@ -92,10 +92,14 @@ fi
 if nsenter -t "$pid" -m sh -c 'touch /usr/syva-write-probe' 2>/dev/null; then
 	rm -f /usr/syva-write-probe
 	fail "/usr is writable in the agent's mount namespace (ProtectSystem=strict)"
-elif nsenter -t "$pid" -m sh -c 'touch /sys/fs/bpf/syva-write-probe && rm /sys/fs/bpf/syva-write-probe'; then
-	ok "in the agent's mount namespace /usr is read-only and /sys/fs/bpf writable"
 else
-	fail "/sys/fs/bpf is not writable in the agent's mount namespace"
+	# bpffs holds no ordinary files to touch: its mount's options tell.
+	bpf_opts=$(nsenter -t "$pid" -m awk '$5 == "/sys/fs/bpf" { o = $6 } END { print o }' /proc/self/mountinfo)
+	cg_opts=$(nsenter -t "$pid" -m awk '$5 == "/sys/fs/cgroup" { o = $6 } END { print o }' /proc/self/mountinfo)
+	case "$bpf_opts,$cg_opts" in
+	rw*,rw*) ok "in the agent's mount namespace /usr is read-only, /sys/fs/bpf and /sys/fs/cgroup read-write" ;;
+	*) fail "in the agent's mount namespace /sys/fs/bpf is mounted '$bpf_opts', /sys/fs/cgroup '$cg_opts' (want rw)" ;;
+	esac
 fi
 
 workload_checks package
