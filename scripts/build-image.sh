@@ -22,6 +22,8 @@ grep -q "org.opencontainers.image.version=\"$version\"" "$repo/deploy/Dockerfile
 # buildah's images and containers stay in the build directory.
 store=$build/vm/containers
 bh() { buildah --root "$store/root" --runroot "$store/run" --storage-driver "${SYVA_BUILDAH_DRIVER:-overlay}" "$@"; }
+# Working containers (a failed build leaves its own) keep overlay mounts.
+trap 'bh rm --all >/dev/null 2>&1' EXIT
 
 minbase=$("$repo/test/vm/debian-root.sh" "$build" | head -n 1)
 stamp="$(sha256sum "$minbase" | cut -d' ' -f1)"
