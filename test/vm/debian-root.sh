@@ -2,16 +2,17 @@
 # SPDX-License-Identifier: Apache-2.0
 # Makes, once per build directory, the Debian 12 trees the package and image
 # tests need, with debootstrap from Debian's mirror (no container registry):
-#   DIR/vm/debian/minbase.tar  debootstrap --variant=minbase: the base the
-#                              image test imports as debian:bookworm-slim
-#   DIR/vm/debian/root.img     an ext4 image of minbase plus systemd,
-#                              containerd, runc and PACKAGE's dependencies
-#                              (dpkg-deb -f PACKAGE Depends), booted by
-#                              run-in-vm.sh --rootfs
+#   without PACKAGE: DIR/vm/debian/minbase.tar, debootstrap
+#                    --variant=minbase: the base the image build
+#                    (scripts/build-image.sh) imports as debian:bookworm-slim
+#   with PACKAGE:    DIR/vm/debian/root.img, an ext4 image of minbase plus
+#                    systemd, containerd, runc and PACKAGE's dependencies
+#                    (dpkg-deb -f PACKAGE Depends), booted by
+#                    run-in-vm.sh --rootfs
 # Both debootstraps share one download cache (DIR/vm/debian/debs). A tree is
 # made again when what it was made from changes (its .stamp).
 # Usage: test/vm/debian-root.sh BUILD_DIR [PACKAGE.deb]   (root; prints the
-#        paths it made, one a line)
+#        path it made)
 set -euo pipefail
 say() { echo "debian-root: $*" >&2; }
 die() { say "error: $*"; exit 1; }
@@ -37,18 +38,20 @@ bootstrap() {
 }
 
 # ---- the image base ---------------------------------------------------------
-stamp="minbase bookworm $mirror"
-if [[ ! -s $dir/minbase.tar || "$(cat "$dir/minbase.tar.stamp" 2>/dev/null)" != "$stamp" ]]; then
-	bootstrap "$dir/minbase" minbase
-	tar -C "$dir/minbase" --numeric-owner -cf "$dir/minbase.tar.tmp" .
-	mv "$dir/minbase.tar.tmp" "$dir/minbase.tar"
-	rm -rf "$dir/minbase"
-	echo "$stamp" >"$dir/minbase.tar.stamp"
-else
-	say "minbase.tar: cached"
+if [[ -z $deb ]]; then
+	stamp="minbase bookworm $mirror"
+	if [[ ! -s $dir/minbase.tar || "$(cat "$dir/minbase.tar.stamp" 2>/dev/null)" != "$stamp" ]]; then
+		bootstrap "$dir/minbase" minbase
+		tar -C "$dir/minbase" --numeric-owner -cf "$dir/minbase.tar.tmp" .
+		mv "$dir/minbase.tar.tmp" "$dir/minbase.tar"
+		rm -rf "$dir/minbase"
+		echo "$stamp" >"$dir/minbase.tar.stamp"
+	else
+		say "minbase.tar: cached"
+	fi
+	echo "$dir/minbase.tar"
+	exit 0
 fi
-echo "$dir/minbase.tar"
-[[ -n $deb ]] || exit 0
 
 # ---- the VM root -------------------------------------------------------------
 [[ -f $deb ]] || die "no package $deb"
