@@ -11,6 +11,7 @@ pkgs=(
   qemu-system-x86 busybox-static cpio
   containerd runc liburing-dev
   python3 python3-yaml python3-prometheus-client
+  debootstrap buildah dpkg-dev
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -116,6 +116,66 @@ kernel_suite() { # LABEL PACKAGE
 kernel_suite 6.1 linux-image-cloud-amd64       # Debian 12's own kernel
 kernel_suite 6.12 linux-image-6.12-cloud-amd64 # Debian 12's backported 6.12
 
+# The Debian package (made by scripts/build.sh) installed and run under
+# systemd, and the agent's image (deploy/Dockerfile, built with buildah from
+# a debootstrap base) run through containerd as the DaemonSet runs it, in a
+# Debian 12 root booted with systemd on each kernel (test/vm/README.md,
+# "A Debian root with systemd"). Each of the two counts as one test per
+# kernel. Building the image compiles Syva again inside it (about 22 min
+# here with the machine shared, apt downloads cached), too long for every
+# run: it is built and run with SYVA_TEST_IMAGE=1, and otherwise counted as
+# skipped with that reason.
+echo "=== Debian root: debootstrap, the package, the image"
+deb=$(ls "$build"/syva_*_amd64.deb 2>/dev/null | head -n 1)
+root_img=""
+image_files=() image_failed=0
+if [[ -z $deb ]]; then
+	echo "!!! no syva_*_amd64.deb in $build: scripts/build.sh makes it"
+elif root_img=$(bash "$repo/test/vm/debian-root.sh" "$build" "$deb" 2>&1 | tee "$logs/debian-root.log" | tail -n 1) &&
+	[[ $root_img == *.img ]]; then
+	if [[ ${SYVA_TEST_IMAGE:-0} == 1 ]]; then
+		if bash "$repo/scripts/build-image.sh" "$build" 2>&1 | tee "$logs/build-image.log"; then
+			image_files=(--file "$build/syva-image.tar")
+		else
+			echo "!!! building the image failed (log: $logs/build-image.log): image-test counts as failed"
+			image_failed=1
+		fi
+	fi
+else
+	echo "!!! making the Debian root failed (log: $logs/debian-root.log)"
+	root_img=""
+fi
+install_suite() { # LABEL PACKAGE
+	local label=$1 pkg=$2 name=install-$1 rc t line p f s
+	echo "=== $name (in a VM: $pkg, Debian 12 root with systemd)"
+	if [[ -z $root_img ]]; then
+		rc=1
+		: >"$logs/$name.log"
+	else
+		"$repo/test/vm/run-in-vm.sh" --build-dir "$build" --kernel "$pkg" --rootfs "$root_img" \
+			--file "$deb" "${image_files[@]}" --modules overlay --containerd --mem 2048 --timeout 900 \
+			-- /opt/syva/guest/install-tests.sh 2>&1 | tee "$logs/$name.log"
+		rc=${PIPESTATUS[0]}
+	fi
+	p=0 f=0 s=0
+	for t in package-test image-test; do
+		line=$(tr -d '\r' <"$logs/$name.log" | grep -E "^$t: " | tail -n 1)
+		if [[ $line =~ ^$t:\ [0-9]+\ passed,\ 0\ failed$ ]]; then
+			p=$((p + 1))
+		elif [[ $line =~ ^$t:\ skipped: ]] && ! ((image_failed)); then
+			s=$((s + 1))
+			echo "    SKIPPED: $t on $label: ${line#*skipped: }"
+		else
+			f=$((f + 1))
+			echo "    FAILED: $t on $label: ${line:-no summary (exit $rc)}"
+		fi
+	done
+	echo "--- $name: $p passed, $f failed, $s skipped"
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+}
+install_suite 6.1 linux-image-cloud-amd64
+install_suite 6.12 linux-image-6.12-cloud-amd64
+
 echo
 echo "syva-tests: $passed passed, $failed failed, $skipped skipped"
 ((failed == 0 && broken == 0))

@@ -99,13 +99,15 @@ CONFIGMAP = "syva-policies"
 CONTAINERD_SOCK = "/run/containerd/containerd.sock"  # containerd's default, on the node
 PIN_DEFAULT = "/sys/fs/bpf/syva"
 # Linux capabilities the agent needs, as Kubernetes spells them (CRI adds "CAP_").
-CAPS = {"BPF", "PERFMON", "SYS_ADMIN", "SYS_PTRACE", "DAC_READ_SEARCH"}
+CAPS = {"BPF", "PERFMON", "SYS_ADMIN", "SYS_PTRACE", "DAC_READ_SEARCH", "DAC_OVERRIDE"}
 # debian:bookworm-slim already holds these (Essential / required by apt), so
 # the runtime stage need not name them.
 BASE_IMAGE_PACKAGES = {"libc6", "libgcc-s1", "libstdc++6"}
 # install-deps.sh packages that are for testing and the VM demo, not building.
 NOT_FOR_BUILDING = {"qemu-system-x86", "busybox-static", "cpio", "containerd", "runc",
-                    "python3", "python3-yaml", "python3-prometheus-client", "libclang-rt-14-dev"}
+                    "python3", "python3-yaml", "python3-prometheus-client", "libclang-rt-14-dev",
+                    # the package and image tests (debootstrap, buildah) and the .deb (dpkg-dev)
+                    "debootstrap", "buildah", "dpkg-dev"}
 
 
 def policy_files():
@@ -484,6 +486,9 @@ if raw:
     cml = open(os.path.join(repo, "CMakeLists.txt")).read()
     src_dirs = set(re.findall(r"\$\{CMAKE_SOURCE_DIR\}/([A-Za-z0-9_.-]+)/", cml))
     src_dirs |= set(re.findall(r"(?<![/\w$}])([a-z][A-Za-z0-9_-]*)/[\w/.-]+\.(?:c|cc|cpp|h|proto)\b", cml))
+    # add_subdirectory(bench), include(cmake/Packaging.cmake): configure fails without them.
+    src_dirs |= set(re.findall(r"add_subdirectory\(([A-Za-z0-9_.-]+)\)", cml))
+    src_dirs |= set(re.findall(r"include\(([A-Za-z0-9_.-]+)/[\w.-]+\.cmake\)", cml))
     src_dirs = {d for d in src_dirs if os.path.isdir(os.path.join(repo, d))}
     copied = set()
     for s in stages[:-1]:

@@ -10,7 +10,12 @@ set -euo pipefail
 usage() {
 	cat >&2 <<'EOF'
 usage: run-in-vm.sh --build-dir DIR [--kernel PKG] [--modules "overlay veth ..."]
-                    [--mem MB] [--timeout SEC] [--containerd] -- GUEST_COMMAND [ARGS...]
+                    [--mem MB] [--timeout SEC] [--containerd] [--rootfs IMG] [--file PATH]...
+                    -- GUEST_COMMAND [ARGS...]
+  --rootfs IMG  boot a Debian root with systemd from the ext4 image IMG
+                (test/vm/debian-root.sh makes it; the image is not changed)
+                and run the command there as a systemd unit
+  --file PATH   copy PATH into the guest at /opt/syva/files/ (repeatable)
   --kernel PKG  a Debian kernel image package: a meta-package such as
                 linux-image-cloud-amd64 (the default, Debian 12's 6.1) or
                 linux-image-6.12-cloud-amd64, or a concrete image such as
@@ -21,7 +26,8 @@ EOF
 say() { echo "run-in-vm: $*" >&2; }
 die() { say "error: $*"; exit 125; }
 
-build_dir='' kernel_req=linux-image-cloud-amd64 modules='' mem=1024 timeout_s=600 containerd=0
+build_dir='' kernel_req=linux-image-cloud-amd64 modules='' mem=1024 timeout_s=600 containerd=0 rootfs=''
+files=()
 while (($#)); do
 	case $1 in
 	--build-dir) build_dir=${2:?}; shift 2 ;;
@@ -30,6 +36,8 @@ while (($#)); do
 	--mem) mem=${2:?}; shift 2 ;;
 	--timeout) timeout_s=${2:?}; shift 2 ;;
 	--containerd) containerd=1; shift ;;
+	--rootfs) rootfs=${2:?}; shift 2 ;;
+	--file) files+=("${2:?}"); shift 2 ;;
 	--) shift; break ;;
 	-h | --help) usage ;;
 	*) say "unknown argument: $1"; usage ;;
@@ -39,6 +47,14 @@ done
 [[ $mem =~ ^[0-9]+$ && $timeout_s =~ ^[0-9]+$ ]] || die "--mem and --timeout take whole numbers"
 [[ $kernel_req =~ ^linux-image-[A-Za-z0-9.+~-]+$ ]] || { say "--kernel takes a package name linux-image-..., not $kernel_req"; usage; }
 [[ -d $build_dir ]] || die "build dir $build_dir does not exist"
+if [[ -n $rootfs ]]; then
+	[[ -f $rootfs ]] || die "--rootfs $rootfs: no such image"
+	rootfs=$(cd "$(dirname "$rootfs")" && pwd)/$(basename "$rootfs")
+	# The disk is virtio (a module on 6.1, built in on 6.12); the root's own
+	# modules tree is not this kernel's.
+	for m in virtio_pci virtio_blk; do [[ " $modules " == *" $m "* ]] || modules+=" $m"; done
+fi
+for f in "${files[@]}"; do [[ -f $f ]] || die "--file $f: no such file"; done
 build_dir=$(cd "$build_dir" && pwd)
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 vm=$build_dir/vm
@@ -195,6 +211,14 @@ stage_containerd() {
 		path=$(command -v "$tool") || die "$tool not found (install containerd and runc)"
 		stage_binary "$path" "$(dirname "$path")"
 	done
+	stage_images
+	mkdir -p "$stage/etc"
+	printf '127.0.0.1 localhost\n::1 localhost\n' >"$stage/etc/hosts"
+	: >"$stage/etc/resolv.conf" # no network, no DNS: the file only has to exist
+	say "containerd: $(containerd --version | awk '{ print $3 }'), runc, the busybox test image and the pause image staged"
+}
+
+stage_images() {
 	mkdir -p "$vm/images"
 	if [[ ! -s $vm/images/busybox-oci.tar ]]; then
 		sh "$repo/test/host/busybox-oci-image.sh" "$vm/images" syva.test/busybox:1 >/dev/null ||
@@ -204,11 +228,8 @@ stage_containerd() {
 		sh "$repo/test/host/busybox-oci-image.sh" "$vm/images" syva.test/pause:1 pause-oci sleep 2147483647 >/dev/null ||
 			die "building the pause image failed"
 	fi
-	mkdir -p "$stage/opt/syva/images" "$stage/etc"
+	mkdir -p "$stage/opt/syva/images"
 	cp "$vm/images/busybox-oci.tar" "$vm/images/pause-oci.tar" "$stage/opt/syva/images/"
-	printf '127.0.0.1 localhost\n::1 localhost\n' >"$stage/etc/hosts"
-	: >"$stage/etc/resolv.conf" # no network, no DNS: the file only has to exist
-	say "containerd: $(containerd --version | awk '{ print $3 }'), runc, the busybox test image and the pause image staged"
 }
 
 build_initramfs() {
@@ -232,12 +253,24 @@ build_initramfs() {
 	fi
 	cp -a "$bbtree/." "$stage/"
 
+	# A Debian root gets what its test installs (--file), not the build's
+	# binaries, nor the host's containerd: it has its own.
 	local bins=() b
-	while IFS= read -r b; do bins+=("$b"); done < <(
-		find "$build_dir" -maxdepth 1 -type f -name 'syva*' -perm -u+x | sort)
-	for b in "${bins[@]}"; do stage_binary "$b" /opt/syva/bin; done
-	say "binaries: ${bins[*]##*/}"
-	((containerd)) && stage_containerd
+	if [[ -z $rootfs ]]; then
+		while IFS= read -r b; do bins+=("$b"); done < <(
+			find "$build_dir" -maxdepth 1 -type f -name 'syva*' -perm -u+x | sort)
+		for b in "${bins[@]}"; do stage_binary "$b" /opt/syva/bin; done
+		say "binaries: ${bins[*]##*/}"
+		((containerd)) && stage_containerd
+	else
+		((containerd)) && stage_images
+		touch "$stage/opt/syva/rootfs-boot"
+	fi
+	if ((${#files[@]})); then
+		mkdir -p "$stage/opt/syva/files"
+		cp "${files[@]}" "$stage/opt/syva/files/"
+		say "files: ${files[*]##*/}"
+	fi
 
 	[[ -d $repo/policies ]] && cp -r "$repo/policies" "$stage/opt/syva/policies"
 	cp -r "$repo/test/vm/guest" "$stage/opt/syva/guest"
@@ -284,8 +317,12 @@ start=${EPOCHREALTIME//[!0-9]/}
 # children that the timeout would miss.
 # SYVA_VM_KERNEL_ARGS is for debugging, e.g. "loglevel=7" to undo quiet.
 set +e
+# --rootfs: -snapshot keeps the guest's writes in a temporary file, so every
+# run boots the same root.
+disk=()
+[[ -z $rootfs ]] || disk=(-snapshot -drive "file=$rootfs,format=raw,if=virtio")
 timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 "${accel[@]}" \
-	-m "$mem" -smp 2 -display none -serial stdio -nic none -no-reboot \
+	-m "$mem" -smp 2 -display none -serial stdio -nic none -no-reboot "${disk[@]}" \
 	-kernel "$vmlinuz" -initrd "$vm/initramfs.cpio.gz" \
 	-append "console=ttyS0 quiet panic=-1 lsm=lockdown,capability,bpf ${SYVA_VM_KERNEL_ARGS:-}" \
 	</dev/null 2>&1 | tee "$console"

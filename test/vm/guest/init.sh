@@ -38,6 +38,19 @@ for m in /opt/syva/modules/*.ko; do
 done
 
 echo "SYVA-VM: kernel $(uname -r), lsm=$(cat /sys/kernel/security/lsm 2>/dev/null)"
+
+# run-in-vm.sh --rootfs: the Debian root on /dev/vda becomes / with systemd
+# as PID 1, and the command runs there as the unit syva-vm-guest.service
+# (guest/rootfs-guest.sh), which powers the VM off.
+if [ -e /opt/syva/rootfs-boot ]; then
+	# Sourced: switch_root must be exec'd by PID 1 itself.
+	. /opt/syva/guest/rootfs-handover.sh
+	# Only reached when the hand-over failed.
+	echo
+	echo "SYVA-VM-RESULT rc=125"
+	poweroff -f
+	while :; do sleep 60; done
+fi
 echo "SYVA-VM: running: $(tail -n 1 /opt/syva/guest-cmd.sh)"
 cd /opt/syva || echo "SYVA-VM: WARNING: no /opt/syva"
 # stdin from /dev/null: nothing types on the console, so a read would hang.
