@@ -94,26 +94,40 @@ struct NetNs {
 
 int sh(const std::string& command) { return system(command.c_str()) == 0 ? 0 : 1; }
 
+// iproute2's ip by its path: busybox's sh runs its own applet for a bare
+// "ip", and busybox's ip cannot name a veth peer. The VM runner stages it
+// in /opt/syva/bin.
+std::string ip_tool() {
+  for (const char* path : {"/opt/syva/bin/ip", "/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip"})
+    if (access(path, X_OK) == 0) return path;
+  return "ip";
+}
+
 // pod A (10.77.0.1, fd77::1) -- veth -- pod B (10.77.0.2, fd77::2; and
 // 10.78.0.2, fd78::2) -- veth -- the node (10.78.0.1, fd78::1).
 struct Pods {
   NetNs a, b;
   bool ok = false;
   Pods() {
-    sh("ip link del syva-zn-n 2>/dev/null; ip link del syva-zn-a 2>/dev/null");
-    ok = sh("ip link add syva-zn-a type veth peer name syva-zn-b") == 0 &&
-         sh("ip link set syva-zn-a netns " + std::to_string(a.pid)) == 0 &&
-         sh("ip link set syva-zn-b netns " + std::to_string(b.pid)) == 0 &&
-         sh("ip link add syva-zn-n type veth peer name syva-zn-nb") == 0 &&
-         sh("ip link set syva-zn-nb netns " + std::to_string(b.pid)) == 0 &&
-         sh("ip addr add 10.78.0.1/24 dev syva-zn-n && ip -6 addr add fd78::1/64 dev syva-zn-n nodad && "
-            "ip link set syva-zn-n up") == 0 &&
-         a.sh("ip addr add 10.77.0.1/24 dev syva-zn-a && ip -6 addr add fd77::1/64 dev syva-zn-a nodad && "
-              "ip link set syva-zn-a up") == 0 &&
-         b.sh("ip addr add 10.77.0.2/24 dev syva-zn-b && ip -6 addr add fd77::2/64 dev syva-zn-b nodad && "
-              "ip link set syva-zn-b up && ip addr add 10.78.0.2/24 dev syva-zn-nb && "
-              "ip -6 addr add fd78::2/64 dev syva-zn-nb nodad && ip link set syva-zn-nb up") == 0;
+    const std::string ip = ip_tool();
+    // Links a failed run may have left; the namespaces took the rest.
+    sh(ip + " link del syva-zn-n 2>/dev/null; " + ip + " link del syva-zn-a 2>/dev/null");
+    auto in = [&](const std::string& dev, const char* v4, const char* v6) {
+      return ip + " addr add " + v4 + " dev " + dev + " && " + ip + " -6 addr add " + v6 + " dev " + dev +
+             " nodad && " + ip + " link set " + dev + " up";
+    };
+    ok = sh(ip + " link add syva-zn-a type veth peer name syva-zn-b") == 0 &&
+         sh(ip + " link set syva-zn-a netns " + std::to_string(a.pid)) == 0 &&
+         sh(ip + " link set syva-zn-b netns " + std::to_string(b.pid)) == 0 &&
+         sh(ip + " link add syva-zn-n type veth peer name syva-zn-nb") == 0 &&
+         sh(ip + " link set syva-zn-nb netns " + std::to_string(b.pid)) == 0 &&
+         sh(in("syva-zn-n", "10.78.0.1/24", "fd78::1/64")) == 0 &&
+         a.sh(in("syva-zn-a", "10.77.0.1/24", "fd77::1/64")) == 0 &&
+         b.sh(in("syva-zn-b", "10.77.0.2/24", "fd77::2/64") + " && " + in("syva-zn-nb", "10.78.0.2/24", "fd78::2/64")) == 0;
   }
+  // A veth left in the node's namespace by a setup that stopped half-way;
+  // the rest goes with the namespaces.
+  ~Pods() { sh(ip_tool() + " link del syva-zn-n 2>/dev/null; " + ip_tool() + " link del syva-zn-a 2>/dev/null"); }
 };
 
 syva_address address_of(const char* ip) {
@@ -234,6 +248,8 @@ struct BetaServer {
     udp = static_cast<int>(syscall(SYS_pidfd_getfd, pidfd, kUdpFd, 0));
     close(pidfd);
     REQUIRE((listener >= 0 && udp >= 0));
+    // accept_all() takes what is there and does not wait.
+    REQUIRE(fcntl(listener, F_SETFL, fcntl(listener, F_GETFL) | O_NONBLOCK) == 0);
   }
   ~BetaServer() {
     close(listener);
