@@ -26,6 +26,14 @@
 #include <string>
 #include <vector>
 
+#include <bpf/bpf.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "kernel/agent_process.h"
 #include "kernel/zone_fixture.h"
 #include "support/exit_codes.h"
 
@@ -391,4 +399,54 @@ TEST_CASE("zone network: a source that is no pod's on this node is admitted by b
   enforcer().remove_address_owner(address_of("10.77.0.1"));
   CHECK(server.accept_all() == 1);
   drain_events();
+}
+
+namespace {
+
+// The zone (SYVA_ZONE_NONE for the node) a pinned address_zone gives `ip`;
+// -1 when it has no entry.
+long pinned_owner(const std::string& pin, const char* ip) {
+  int fd = bpf_obj_get((pin + "/address_zone").c_str());
+  if (fd < 0) return -2;
+  syva_address key = address_of(ip);
+  uint32_t zone = 0;
+  const long out = bpf_map_lookup_elem(fd, &key, &zone) == 0 ? static_cast<long>(zone) : -1;
+  close(fd);
+  return out;
+}
+
+// Polls `pinned_owner` until it is `want`, for up to `seconds`.
+bool owner_becomes(const std::string& pin, const char* ip, long want, int seconds) {
+  for (int i = 0; i < seconds * 10; ++i) {
+    if (pinned_owner(pin, ip) == want) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("zone network: the agent keeps the node's addresses in address_zone as they come and go",
+          "[kernel][zone_network]") {
+  REQUIRE_BPF_LSM();
+  Pods pods;
+  if (!pods.ok) SYVA_SKIP("cannot make veth pairs between network namespaces (no veth module, or no iproute2 ip?)");
+  const std::string pin = "/sys/fs/bpf/syva-zn-agent";
+  const std::string dir = kScratch + "/zn-agent-policies";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/web.toml") << "[network]\nmode = \"bridged\"\n";
+  AgentProcess agent({"--policy-dir", dir, "--pin-path", pin}, kScratch + "/zn-agent.log");
+  REQUIRE(agent.wait_for("enforcing:"));
+  // The node's side of the veth; pod B's addresses are no node's.
+  CHECK(owner_becomes(pin, "10.78.0.1", SYVA_ZONE_NONE, 5));
+  CHECK(owner_becomes(pin, "fd78::1", SYVA_ZONE_NONE, 5));
+  CHECK(pinned_owner(pin, "10.78.0.2") == -1);
+  CHECK(pinned_owner(pin, "127.0.0.1") == -1);
+  // Gone from the node: gone from the map at the next reading (10 s).
+  REQUIRE(sh(ip_tool() + " link del syva-zn-n") == 0);
+  CHECK(owner_becomes(pin, "10.78.0.1", -1, 15));
+  CHECK(owner_becomes(pin, "fd78::1", -1, 15));
+  CHECK(agent.stop(SIGTERM) == 0);
+  std::filesystem::remove_all(dir);
 }
