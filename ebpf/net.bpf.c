@@ -240,3 +240,92 @@ int BPF_PROG(syva_socket_create, int family, int type, int protocol, int kern)
 	t.port = protocol;
 	return refuse(SYVA_HOOK_SOCKET_CREATE, caller, cgroup, caller, &t);
 }
+
+/*
+ * Inbound: what reaches a zone's sockets. Judged where a peer is new to the
+ * socket: a connection request at a listening socket, a datagram at an
+ * unconnected one. A connected socket's peer was judged already (at the
+ * listener, or by connect() on the way out), so the data path of a
+ * connection costs the zone lookup and one state read.
+ *
+ * The sender is known by the packet's source address only: between network
+ * namespaces (veth) and over loopback the kernel drops the sending socket
+ * from the packet. Another zone's pod address: the pair decides. The node's
+ * addresses (address_zone entries of SYVA_ZONE_NONE) and loopback in the
+ * node's network namespace: [network] accept_from_node. Loopback in the
+ * pod's own namespace: its own. Any other source (another node, outside the
+ * cluster): bridged admits it, isolated does not. host mode: not restricted.
+ */
+static __always_inline int read_source(struct sk_buff *skb, struct syva_target *t)
+{
+	unsigned char *header = BPF_CORE_READ(skb, head) + BPF_CORE_READ(skb, network_header);
+	__u8 version;
+
+	if (bpf_probe_read_kernel(&version, 1, header))
+		return -1;
+	switch (version >> 4) {
+	case 4:
+		t->addr[10] = 0xff;
+		t->addr[11] = 0xff;
+		if (bpf_probe_read_kernel(&t->addr[12], 4, header + 12))
+			return -1;
+		t->family = AF_INET;
+		return 1;
+	case 6:
+		if (bpf_probe_read_kernel(t->addr, 16, header + 8))
+			return -1;
+		t->family = AF_INET6;
+		return 1;
+	}
+	return 0;
+}
+
+SEC("lsm/socket_sock_rcv_skb")
+int BPF_PROG(syva_socket_sock_rcv_skb, struct sock *sk, struct sk_buff *skb)
+{
+	__u64 cgroup = sock_cgroup_id(sk);
+	__u32 zone = cgroup ? zone_of_cgroup(cgroup) : SYVA_ZONE_NONE;
+	struct syva_zone_policy *policy;
+	struct syva_target t = {};
+	__u16 family;
+	__u8 state;
+	__u32 *owner;
+	int ip, from_node;
+
+	if (zone == SYVA_ZONE_NONE)
+		return 0;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != AF_INET && family != AF_INET6)
+		return 0;
+	state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	if (state != TCP_LISTEN && state != TCP_CLOSE)
+		return 0;
+	ip = read_source(skb, &t);
+	if (ip == 0)
+		return 0;
+	if (ip < 0) {
+		count(SYVA_HOOK_ZONE_INBOUND, SYVA_ERROR);
+		return 0;
+	}
+	/* The event names the receiving port; the sender is the address. */
+	t.port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	policy = zone_policy_of(zone);
+	if (policy && policy->network_mode == SYVA_NET_HOST) {
+		count(SYVA_HOOK_ZONE_INBOUND, SYVA_ALLOW);
+		return 0;
+	}
+	owner = bpf_map_lookup_elem(&address_zone, t.addr);
+	if (owner && *owner != SYVA_ZONE_NONE)
+		return decide(SYVA_HOOK_ZONE_INBOUND, zone, cgroup, *owner, &t);
+	if (own_loopback(sk, &t)) {
+		count(SYVA_HOOK_ZONE_INBOUND, SYVA_ALLOW);
+		return 0;
+	}
+	/* Here loopback is the node's: the pod shares its network namespace. */
+	from_node = owner || is_loopback(t.addr);
+	if (policy && (from_node ? policy->flags & SYVA_ZONE_F_FROM_NODE : policy->network_mode == SYVA_NET_BRIDGED)) {
+		count(SYVA_HOOK_ZONE_INBOUND, SYVA_ALLOW);
+		return 0;
+	}
+	return refuse(SYVA_HOOK_ZONE_INBOUND, zone, cgroup, SYVA_ZONE_NONE, &t);
+}

@@ -121,7 +121,9 @@
 	/* [network] mode: raw IP, packet and XDP sockets, outside host mode */                 \
 	X(SOCKET_CREATE, "socket_create", ZONE_RULE, "socket_create")                           \
 	/* an IPv4/IPv6 destination that is another zone's pod address (address_zone) */        \
-	X(ZONE_ADDRESS, "zone_address", CROSS_ZONE, "socket_connect socket_sendmsg")
+	X(ZONE_ADDRESS, "zone_address", CROSS_ZONE, "socket_connect socket_sendmsg")           \
+	/* a connection or datagram arriving at a zone's listening or unconnected socket */     \
+	X(ZONE_INBOUND, "zone_inbound", CROSS_ZONE, "socket_sock_rcv_skb")
 
 enum syva_check_kind {
 	SYVA_KIND_CROSS_ZONE = 0,
@@ -190,7 +192,9 @@ struct syva_egress_key {
 };
 
 /* address_zone key: a zoned pod's (or container's) IP address, IPv4 as
- * ::ffff:a.b.c.d, as egress destinations are read. */
+ * ::ffff:a.b.c.d, as egress destinations are read. The value is the zone;
+ * SYVA_ZONE_NONE marks one of the node's own addresses (what
+ * [network] accept_from_node admits inbound). */
 struct syva_address {
 	__u8 addr[16];
 };
@@ -246,6 +250,7 @@ enum syva_network_mode {
 #define SYVA_ZONE_F_AUDIT (1u << 1)    /* would-deny is logged and counted; the operation proceeds */
 #define SYVA_ZONE_F_CAPS (1u << 2)     /* [capabilities] given: caps_allowed is enforced */
 #define SYVA_ZONE_F_WRITABLE (1u << 3) /* writable_paths given: writes elsewhere are denied */
+#define SYVA_ZONE_F_FROM_NODE (1u << 4) /* [network] accept_from_node: the node's addresses reach the zone inbound */
 struct syva_zone_policy {
 	__u32 flags;
 	__u32 network_mode; /* enum syva_network_mode */
@@ -309,7 +314,9 @@ struct syva_agent_state {
 	/* What of the policy in force the node kept from being enforced
 	 * (unreadable host_paths, too many inodes), and the first such. */
 	__u32 policy_degraded;
-	__u32 pad0;
+	/* 1: the node's network namespace could not be read, so loopback is
+	 * taken as a pod's own in every namespace (the node's included). */
+	__u32 node_netns_unknown;
 	char policy_degraded_error[SYVA_POLICY_ERROR_LEN];
 };
 

@@ -104,10 +104,11 @@ kernel_suite() { # LABEL PACKAGE
 	# A run that breaks before booting must not leave the last run's skips here.
 	rm -f "$build/vm/out/kernel-skips.txt"
 	# overlay: the rootfs test mounts one, and containerd mounts one per container.
+	# veth: the zone network test joins network namespaces with veth pairs.
 	# --containerd: containerd, runc and a busybox image for the container tests.
 	# --timeout 1200: one suite took 260-410 s here under TCG, depending on
 	# what else shared the two cores; the default 600 s was too close.
-	"$repo/test/vm/run-in-vm.sh" --build-dir "$build" --kernel "$pkg" --modules overlay --containerd --mem 2048 \
+	"$repo/test/vm/run-in-vm.sh" --build-dir "$build" --kernel "$pkg" --modules "overlay veth" --containerd --mem 2048 \
 		--timeout 1200 -- /opt/syva/guest/kernel-tests.sh 2>&1 | tee "$logs/$name.log"
 	rc=${PIPESTATUS[0]}
 	cp "$build/vm/out/kernel-skips.txt" "$logs/$name.skips" 2>/dev/null || : >"$logs/$name.skips"

@@ -80,6 +80,10 @@ void judge_health(StatusReport& r) {
     why.push_back(fmt::format(
         "{} [resources] writes to member cgroups failed; last: {}", r.agent_state.limit_failures,
         std::string(r.agent_state.limit_error, strnlen(r.agent_state.limit_error, sizeof(r.agent_state.limit_error)))));
+  if (r.agent_state.node_netns_unknown)
+    why.push_back(
+        "the node's network namespace is unknown (/proc/1/ns/net unreadable when the programs loaded): loopback is "
+        "allowed to every zone, also in the node's namespace, where it reaches every node daemon");
   if (r.agent_state.policy_degraded)
     why.push_back(fmt::format("the policy in force is not fully enforced on this node ({} problem(s)): {}",
                               r.agent_state.policy_degraded, text_of(r.agent_state.policy_degraded_error)));

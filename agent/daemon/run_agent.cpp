@@ -21,6 +21,7 @@
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include "daemon/node_addresses.h"
 #include "daemon/policy_dir_watch.h"
 #include "enforcer/enforcer.h"
 #include "enforcer/hooks.h"
@@ -258,6 +259,27 @@ int run_agent(const AgentOptions& options) {
     }
   };
 
+  // The node's addresses change (a CNI bridge gets its address with the
+  // first pod): read again every few seconds. Unreadable, packets from the
+  // node are judged as from outside it.
+  std::string node_addresses_error;
+  std::chrono::steady_clock::time_point node_addresses_at{};
+  auto refresh_node_addresses = [&] {
+    if (std::chrono::steady_clock::now() < node_addresses_at) return;
+    node_addresses_at = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    std::string error;
+    try {
+      if (auto addresses = read_node_addresses(error)) enforcer->set_node_addresses(*addresses);
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    if (!error.empty() && error != node_addresses_error)
+      spdlog::error("the node's addresses are not known ({}): [network] accept_from_node does not admit them; "
+                    "packets from the node reach only bridged zones",
+                    error);
+    node_addresses_error = error;
+  };
+
   const int sig_fd = signalfd(-1, &stop_signals, SFD_CLOEXEC);
   // A ConfigMap update is a burst of directory events: wait for quiet.
   constexpr auto kSettle = std::chrono::milliseconds(300);
@@ -266,6 +288,7 @@ int run_agent(const AgentOptions& options) {
   int sig = 0;
   while (sig == 0) {
     record_containerd(*enforcer, watcher.connected());
+    refresh_node_addresses();
     pollfd fds[2] = {{sig_fd, POLLIN, 0}, {dir_watch ? dir_watch->fd() : -1, POLLIN, 0}};
     poll(fds, 2, reload_pending ? static_cast<int>(kSettle.count()) : 1000);
     if (fds[0].revents & POLLIN) {

@@ -72,8 +72,10 @@ void Enforcer::open_and_load() {
   // Loopback is a pod's own only outside the node's network namespace.
   const uint32_t node_netns = node_netns_inode();
   if (!node_netns && options_.load_programs)
-    spdlog::error("cannot read /proc/1/ns/net ({}): loopback is allowed to every zone, in any network namespace",
-                  strerror(errno));
+    spdlog::error(
+        "cannot read /proc/1/ns/net ({}): loopback is allowed to every zone, in any network namespace; status "
+        "degraded",
+        strerror(errno));
   auto loaded = load_object(
       [&](syva_bpf& skel, const btf* vmlinux) {
         prepare_map_pins(skel, options_.pin_path);
@@ -88,6 +90,8 @@ void Enforcer::open_and_load() {
       options_.load_programs);
   skel_ = loaded.skel;
   record_left_out(loaded.left_out);
+  if (options_.load_programs)
+    update_state([&](syva_agent_state& s) { s.node_netns_unknown = node_netns ? 0 : 1; });
 
   for (const auto& [id, name] : zone_names()) {
     if (id >= SYVA_FIRST_STATE_ZONE) continue;  // pending, quarantine: states, not zones
@@ -283,6 +287,25 @@ void Enforcer::set_address_owner(const syva_address& address, uint32_t zone) {
 }
 
 void Enforcer::remove_address_owner(const syva_address& address) { remove_entry(skel_->maps.address_zone, address); }
+
+void Enforcer::set_node_addresses(const std::vector<syva_address>& addresses) {
+  const int fd = bpf_map__fd(skel_->maps.address_zone);
+  auto key_of = [](const syva_address& a) { return std::string(reinterpret_cast<const char*>(a.addr), sizeof(a.addr)); };
+  std::set<std::string> wanted;
+  for (const auto& a : addresses) {
+    wanted.insert(key_of(a));
+    const uint32_t node = SYVA_ZONE_NONE;
+    // BPF_NOEXIST: a pod's entry, written meanwhile or before, is never
+    // overwritten.
+    if (bpf_map_update_elem(fd, &a, &node, BPF_NOEXIST) != 0 && errno != EEXIST)
+      throw EnforcerError(fmt::format("writing map address_zone failed: {}", strerror(errno)));
+  }
+  for (const auto& a : map_keys<syva_address>(fd)) {
+    uint32_t id = 0;
+    if (!wanted.count(key_of(a)) && bpf_map_lookup_elem(fd, &a, &id) == 0 && id == SYVA_ZONE_NONE)
+      remove_entry(skel_->maps.address_zone, a);
+  }
+}
 
 std::map<uint64_t, uint32_t> Enforcer::superblock_owners() const {
   return read_zone_entries(bpf_map__fd(skel_->maps.superblock_zone));

@@ -90,6 +90,9 @@ class Enforcer {
   // traffic of other zones to it needs an allowed pair.
   void set_address_owner(const syva_address& address, uint32_t zone);
   void remove_address_owner(const syva_address& address);
+  // The node's own addresses (entries of SYVA_ZONE_NONE), replacing the
+  // previous set; an address a zone's pod holds stays the pod's.
+  void set_node_addresses(const std::vector<syva_address>& addresses);
 
   // Zone names as written in the zone_names map (id -> name).
   std::map<uint32_t, std::string> zone_names() const;

@@ -103,6 +103,14 @@ std::string format_target(const syva_event& e) {
     case SYVA_HOOK_SOCKET_CONNECT:
     case SYVA_HOOK_SOCKET_SENDMSG:
     case SYVA_HOOK_ZONE_ADDRESS: line += fmt::format(" dst={}", destination(e)); break;
+    case SYVA_HOOK_ZONE_INBOUND: {
+      // The sender is the packet's source address; the port is the one it
+      // was sent to. pid and comm are whatever ran when the packet arrived.
+      syva_event source = e;
+      source.port = 0;
+      line += fmt::format(" src={} port={}", destination(source), e.port);
+      break;
+    }
     case SYVA_HOOK_SOCKET_CREATE: line += fmt::format(" family={} type={} protocol={}", e.family, e.aux, e.port); break;
     case SYVA_HOOK_WRITABLE_PATHS:
       line += fmt::format(" dev={}:{} ino={} (outside writable_paths)", e.dev >> 20, e.dev & 0xfffff, e.ino);

@@ -26,7 +26,8 @@ CompiledPolicy compile_policy(const std::vector<ZonePolicy>& zones, size_t max_i
     out.admission[z.name] = {z.namespaces, z.containerd_namespaces};
     syva_zone_policy v{};
     v.flags = SYVA_ZONE_F_DEFINED | (z.audit ? SYVA_ZONE_F_AUDIT : 0u) |
-              (z.capabilities_given ? SYVA_ZONE_F_CAPS : 0u) | (z.writable_given ? SYVA_ZONE_F_WRITABLE : 0u);
+              (z.capabilities_given ? SYVA_ZONE_F_CAPS : 0u) | (z.writable_given ? SYVA_ZONE_F_WRITABLE : 0u) |
+              (z.accept_from_node ? SYVA_ZONE_F_FROM_NODE : 0u);
     for (const auto& name : z.syscalls_deny)
       if (const SyscallHooks* s = find_syscall(name)) v.denied_ops |= uint64_t{1} << s->op;
     v.network_mode = static_cast<uint32_t>(z.network_mode);

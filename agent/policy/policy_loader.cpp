@@ -95,6 +95,14 @@ class FileReader {
     return v->get();
   }
 
+  std::optional<bool> boolean(const toml::table& t, std::string_view sec, std::string_view key) {
+    const toml::node* n = t.get(key);
+    if (!n) return std::nullopt;
+    if (auto v = n->as_boolean()) return v->get();
+    problem(n->source(), sec, key, "must be true or false");
+    return std::nullopt;
+  }
+
   std::optional<std::pair<std::string, toml::source_region>> string(const toml::table& t, std::string_view sec,
                                                                     std::string_view key) {
     const toml::node* n = t.get(key);
@@ -172,7 +180,8 @@ void read_resources(FileReader& r, const toml::table& t, ZonePolicy& z) {
 }
 
 void read_network(FileReader& r, const toml::table& t, ZonePolicy& z) {
-  r.only_keys(t, "network", {"mode", "allowed_zones", "allowed_egress"});
+  r.only_keys(t, "network", {"mode", "allowed_zones", "allowed_egress", "accept_from_node"});
+  if (auto v = r.boolean(t, "network", "accept_from_node")) z.accept_from_node = *v;
   if (auto mode = r.string(t, "network", "mode")) {
     static const std::map<std::string, NetworkMode> modes = {
         {"isolated", NetworkMode::isolated}, {"bridged", NetworkMode::bridged}, {"host", NetworkMode::host}};

@@ -50,6 +50,9 @@ struct ZonePolicy {
   std::vector<ZoneRef> allowed_zones;
   std::vector<EgressRule> allowed_egress;
   SourcePos allowed_egress_pos;
+  // `[network] accept_from_node`: connections and datagrams from the node's
+  // own addresses (kubelet probes) reach the zone's pods.
+  bool accept_from_node = true;
 
   // Enforced only when the key is given (an empty list: nothing writable).
   bool writable_given = false;

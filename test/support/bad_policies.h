@@ -33,6 +33,8 @@ inline constexpr BadPolicy kBadPolicies[] = {
     {"unknown zone field", "a.toml", "[zone]\nmodes = \"audit\"\n", "a.toml:2: [zone] modes: unknown field"},
     {"bad network mode", "a.toml", "[network]\nmode = \"mesh\"\n",
      "a.toml:2: [network] mode: 'mesh' is not one of isolated, bridged, host"},
+    {"accept_from_node not a boolean", "a.toml", "[network]\nmode = \"bridged\"\naccept_from_node = \"yes\"\n",
+     "a.toml:3: [network] accept_from_node: must be true or false"},
     {"bad egress", "a.toml", "[network]\nallowed_egress = [\"10.0.0.0/40:1\"]\n",
      "a.toml:2: [network] allowed_egress: '10.0.0.0/40:1': prefix length"},
     {"bad zone name in allowed_zones", "a.toml", "[network]\nallowed_zones = [\"Bad_Zone\"]\n",

@@ -93,18 +93,19 @@ TEST_CASE("a zone's own rules reach zone_policy: audit mode, capabilities, denie
   dir.write("a.toml", "[zone]\nmode = \"audit\"\n[capabilities]\nallowed = [\"CAP_CHOWN\", \"CAP_KILL\"]\n"
                       "[syscalls]\ndeny = [\"mount\", \"umount2\", \"finit_module\", \"ptrace\"]\n");
   dir.write("b.toml", "[capabilities]\nallowed = []\n");
-  dir.write("c.toml", "[zone]\nmode = \"enforce\"\n");
+  dir.write("c.toml", "[zone]\nmode = \"enforce\"\n[network]\naccept_from_node = false\n");
   auto p = compile_policy(load_policy_dir(dir.path()));
   const auto& a = p.zone_values[p.id_of("a") - 1];
-  CHECK(a.flags == (SYVA_ZONE_F_DEFINED | SYVA_ZONE_F_AUDIT | SYVA_ZONE_F_CAPS));
+  CHECK(a.flags == (SYVA_ZONE_F_DEFINED | SYVA_ZONE_F_AUDIT | SYVA_ZONE_F_CAPS | SYVA_ZONE_F_FROM_NODE));
   CHECK(a.caps_allowed == ((1ull << 0) | (1ull << 5)));  // CAP_CHOWN 0, CAP_KILL 5
   CHECK(a.denied_ops ==
         ((1ull << SYVA_OP_MOUNT) | (1ull << SYVA_OP_UMOUNT) | (1ull << SYVA_OP_MODULE) | (1ull << SYVA_OP_PTRACE)));
   // An empty list is a list: no capability at all.
   const auto& b = p.zone_values[p.id_of("b") - 1];
-  CHECK(b.flags == (SYVA_ZONE_F_DEFINED | SYVA_ZONE_F_CAPS));
+  CHECK(b.flags == (SYVA_ZONE_F_DEFINED | SYVA_ZONE_F_CAPS | SYVA_ZONE_F_FROM_NODE));
   CHECK(b.caps_allowed == 0);
   // No [capabilities] section: capabilities are not Syva's to restrict.
+  // accept_from_node = false: the node's packets are judged as any sender's.
   const auto& c = p.zone_values[p.id_of("c") - 1];
   CHECK(c.flags == SYVA_ZONE_F_DEFINED);
   CHECK(c.denied_ops == 0);

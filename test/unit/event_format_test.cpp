@@ -97,6 +97,10 @@ TEST_CASE("an egress deny names the destination; a raw socket refused names what
   CHECK(format_deny(e, names) ==
         "DENY hook=zone_address pid=9 tgid=9 comm=curl caller_zone=frontend target_zone=database dst=[fd00::1]:5432 "
         "caller_cgroup=0");
+  e.hook = SYVA_HOOK_ZONE_INBOUND;  // frontend's socket got a packet from database's pod, at its port 5432
+  CHECK(format_deny(e, names) ==
+        "DENY hook=zone_inbound pid=9 tgid=9 comm=curl caller_zone=frontend target_zone=database src=fd00::1 "
+        "port=5432 caller_cgroup=0");
   e.hook = SYVA_HOOK_SOCKET_CREATE;
   e.family = 17;
   e.aux = 3;

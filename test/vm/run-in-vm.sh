@@ -261,6 +261,9 @@ build_initramfs() {
 			find "$build_dir" -maxdepth 1 -type f -name 'syva*' -perm -u+x | sort)
 		for b in "${bins[@]}"; do stage_binary "$b" /opt/syva/bin; done
 		say "binaries: ${bins[*]##*/}"
+		# iproute2's ip: busybox's cannot make veth pairs or move links between
+		# network namespaces, which the network tests do.
+		stage_binary "$(command -v ip)" /opt/syva/bin
 		((containerd)) && stage_containerd
 	else
 		((containerd)) && stage_images
