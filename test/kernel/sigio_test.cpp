@@ -4,6 +4,7 @@
 // when the I/O completes in the host's context.
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -35,19 +36,20 @@ bool killed(pid_t pid) {
 }
 
 // In `cgroup`: the read end of `pipe` signals SIGKILL to `target` on I/O,
-// then the owners of `flood` other files are set and the files closed.
+// then the owners of `flood` other files, all open at once (a closed file's
+// memory, and so its key, would be the next file's), are set.
 Outcome arm(const Cgroup* cgroup, int read_end, pid_t target, int flood) {
   return run_in(cgroup, [=] {
     if (fcntl(read_end, F_SETOWN, target) != 0) return SYVA_TEST_EXIT_STEP1;
     if (fcntl(read_end, F_SETSIG, SIGKILL) != 0) return SYVA_TEST_EXIT_STEP2;
     if (fcntl(read_end, F_SETFL, fcntl(read_end, F_GETFL) | O_ASYNC) != 0) return SYVA_TEST_EXIT_STEP3;
+    const rlimit files{static_cast<rlim_t>(flood) + 1024, static_cast<rlim_t>(flood) + 1024};
+    if (flood && setrlimit(RLIMIT_NOFILE, &files) != 0) return SYVA_TEST_EXIT_STEP4;
     for (int i = 0; i < flood; ++i) {
-      int fd = open("/dev/null", O_RDONLY);
-      if (fd < 0) return SYVA_TEST_EXIT_STEP4;
-      if (fcntl(fd, F_SETOWN, getpid()) != 0) return SYVA_TEST_EXIT_STEP5;
-      close(fd);
+      const int fd = open("/dev/null", O_RDONLY);
+      if (fd < 0 || fcntl(fd, F_SETOWN, getpid()) != 0) return SYVA_TEST_EXIT_STEP5;
     }
-    return 0;
+    return 0;  // the flood's descriptors close as the process exits
   });
 }
 
