@@ -6,6 +6,7 @@
 #pragma once
 
 #define EPERM 1
+#define ENOMEM 12
 
 /* open_exec() passes __FMODE_EXEC in the open flags; 6.1 does not copy it
  * into f_mode, so f_flags is where an exec open shows (as AppArmor and
@@ -21,6 +22,7 @@
 #define SIGIO 29
 #define CLONE_INTO_CGROUP 0x200000000ULL
 #define CAP_OPT_NOAUDIT 0x2
+#define SB_KERNMOUNT (1u << 22)
 
 #define AF_UNSPEC 0
 #define AF_INET 2

@@ -28,10 +28,67 @@ int BPF_PROG(syva_sb_pivotroot, const struct path *old_path, const struct path *
 	return decide_op(SYVA_HOOK_SB_PIVOTROOT, SYVA_OP_PIVOT_ROOT, 0);
 }
 
+/* move_mount(2) attaches what the new mount API made (fsmount's mount,
+ * open_tree(OPEN_TREE_CLONE)'s copy) and moves mounts as mount(MS_MOVE)
+ * does: a zone denied "mount" is denied it too. */
 SEC("lsm/move_mount")
 int BPF_PROG(syva_move_mount, const struct path *from_path, const struct path *to_path)
 {
-	return decide_op(SYVA_HOOK_MOVE_MOUNT, SYVA_OP_MOVE_MOUNT, 0);
+	__u64 cgroup;
+	__u32 caller = current_zone(&cgroup);
+	struct syva_zone_policy *policy;
+
+	if (caller == SYVA_ZONE_NONE)
+		return 0;
+	policy = zone_policy_of(caller);
+	if (policy && (policy->denied_ops & (1ULL << SYVA_OP_MOUNT)))
+		return forbidden_op(SYVA_HOOK_MOVE_MOUNT, SYVA_OP_MOUNT, caller, cgroup, 0);
+	if (policy && (policy->denied_ops & (1ULL << SYVA_OP_MOVE_MOUNT)))
+		return forbidden_op(SYVA_HOOK_MOVE_MOUNT, SYVA_OP_MOVE_MOUNT, caller, cgroup, 0);
+	count(SYVA_HOOK_MOVE_MOUNT, SYVA_ALLOW);
+	return 0;
+}
+
+/* The new mount API (fsopen, fspick, fsconfig, fsmount) never reaches
+ * sb_mount. Each setting given with fsconfig reaches fs_context_parse_param,
+ * and making or reusing the superblock (FSCONFIG_CMD_CREATE) reaches
+ * sb_set_mnt_opts, with or without settings; fsmount and open_tree have
+ * no hook, but what they make is attached only by move_mount. The legacy
+ * mount(2) passes both after sb_mount, which already refused it. The
+ * kernel's own mounts made in a task's context (a new IPC namespace's
+ * mqueue) carry SB_KERNMOUNT and are not the task's to be refused.
+ * mount_setattr(2) has no hook at all: it needs CAP_SYS_ADMIN over the
+ * mount's namespace, which [capabilities] can withhold. */
+static __always_inline int decide_new_mount(__u32 caller, __u64 cgroup)
+{
+	struct syva_zone_policy *policy = zone_policy_of(caller);
+
+	if (policy && (policy->denied_ops & (1ULL << SYVA_OP_MOUNT)))
+		return forbidden_op(SYVA_HOOK_FS_CONTEXT, SYVA_OP_MOUNT, caller, cgroup, 0);
+	count(SYVA_HOOK_FS_CONTEXT, SYVA_ALLOW);
+	return 0;
+}
+
+SEC("lsm/fs_context_parse_param")
+int BPF_PROG(syva_fs_context_parse_param, struct fs_context *fc)
+{
+	__u64 cgroup;
+	__u32 caller = current_zone(&cgroup);
+
+	if (caller == SYVA_ZONE_NONE || (BPF_CORE_READ(fc, sb_flags) & SB_KERNMOUNT))
+		return 0;
+	return decide_new_mount(caller, cgroup);
+}
+
+SEC("lsm/sb_set_mnt_opts")
+int BPF_PROG(syva_sb_set_mnt_opts, struct super_block *sb)
+{
+	__u64 cgroup;
+	__u32 caller = current_zone(&cgroup);
+
+	if (caller == SYVA_ZONE_NONE || (BPF_CORE_READ(sb, s_flags) & SB_KERNMOUNT))
+		return 0;
+	return decide_new_mount(caller, cgroup);
 }
 
 SEC("lsm/path_chroot")

@@ -35,7 +35,9 @@
 #define SYVA_WRITABLE_PATHS 8
 #define SYVA_WRITABLE_PATH_LEN 64
 #define SYVA_MAX_PAIRS 65536
-#define SYVA_MAX_SIGIO_OWNERS 65536
+#define SYVA_MAX_SIGIO_OWNERS (1u << 20)
+#define SYVA_MAX_IPC_OBJECTS (1u << 20)
+#define SYVA_MAX_URING_CREDS 65536
 #define SYVA_ZONE_NAME_LEN 64
 #define SYVA_EVENTS_BYTES (1u << 20)
 
@@ -90,7 +92,7 @@
 	/* the zone's workload: tasks that exec'd in the zone, and their children */            \
 	X(WORKLOAD, "workload_mark", MARKER, "bprm_committed_creds task_alloc")                 \
 	/* who set a file's SIGIO owner, for file_send_sigiotask */                             \
-	X(SIGIO_OWNER, "sigio_owner", MARKER, "file_set_fowner")                                \
+	X(SIGIO_OWNER, "sigio_owner", MARKER, "file_set_fowner file_free_security")             \
 	/* files changed without being opened */                                                \
 	X(FILE_MPROTECT, "file_mprotect", CROSS_ZONE, "file_mprotect")                          \
 	X(PATH_UNLINK, "path_unlink", CROSS_ZONE, "path_unlink")                                \
@@ -121,9 +123,21 @@
 	/* [network] mode: raw IP, packet and XDP sockets, outside host mode */                 \
 	X(SOCKET_CREATE, "socket_create", ZONE_RULE, "socket_create")                           \
 	/* an IPv4/IPv6 destination that is another zone's pod address (address_zone) */        \
-	X(ZONE_ADDRESS, "zone_address", CROSS_ZONE, "socket_connect socket_sendmsg")           \
+	X(ZONE_ADDRESS, "zone_address", CROSS_ZONE, "socket_connect socket_sendmsg")             \
 	/* a connection or datagram arriving at a zone's listening or unconnected socket */     \
-	X(ZONE_INBOUND, "zone_inbound", CROSS_ZONE, "socket_sock_rcv_skb")
+	X(ZONE_INBOUND, "zone_inbound", CROSS_ZONE, "socket_sock_rcv_skb")                      \
+	/* the zone that made a SysV IPC object; the entry goes with the object */              \
+	X(IPC_OWNER, "ipc_owner", MARKER,                                                       \
+	  "shm_alloc_security sem_alloc_security msg_queue_alloc_security "                     \
+	  "shm_free_security sem_free_security msg_queue_free_security")                        \
+	/* SysV IPC objects of another zone or the host: get, attach, operate, read */          \
+	X(IPC_PERMISSION, "ipc_permission", CROSS_ZONE, "ipc_permission")                       \
+	/* ... and control (IPC_RMID, IPC_SET, *_STAT_ANY), which skips ipc_permission */       \
+	X(IPC_CONTROL, "ipc_control", CROSS_ZONE, "shm_shmctl sem_semctl msg_queue_msgctl")     \
+	/* [syscalls] deny = ["mount"]: a filesystem configured or created (fsconfig) */       \
+	X(FS_CONTEXT, "fs_context", ZONE_RULE, "fs_context_parse_param sb_set_mnt_opts")       \
+	/* credentials io_uring runs requests with (personalities, SQPOLL), for capable */      \
+	X(URING_CREDS, "uring_creds", MARKER, "uring_override_creds uring_sqpoll cred_free")
 
 enum syva_check_kind {
 	SYVA_KIND_CROSS_ZONE = 0,
@@ -139,7 +153,7 @@ enum syva_hook { SYVA_CHECKS(SYVA_CHECK_ENUM_ROW) SYVA_HOOK_COUNT };
 /* [syscalls] deny, as bits of syva_zone_policy.denied_ops: one per group of
  * syscalls that one kernel gate stops (policy/syscall_hooks.cpp maps names). */
 enum syva_op {
-	SYVA_OP_MOUNT = 0,	/* mount: sb_mount */
+	SYVA_OP_MOUNT = 0,	/* mount, the new mount API: sb_mount, move_mount, fs_context_parse_param, sb_set_mnt_opts */
 	SYVA_OP_UMOUNT = 1,	/* umount, umount2: sb_umount */
 	SYVA_OP_PIVOT_ROOT = 2, /* pivot_root: sb_pivotroot */
 	SYVA_OP_MOVE_MOUNT = 3, /* move_mount: move_mount */
@@ -215,6 +229,16 @@ struct syva_writable_paths {
 	__u32 count;
 	__u32 reserved;
 	char paths[SYVA_WRITABLE_PATHS][SYVA_WRITABLE_PATH_LEN];
+};
+
+/* ipc_owner value, keyed by the object's kern_ipc_perm address: who made a
+ * SysV shared memory segment, semaphore set or message queue. The cgroup
+ * tells pending and quarantined makers apart, and finds the zone a pending
+ * maker was placed in later. */
+struct syva_ipc_owner {
+	__u32 zone;
+	__u32 reserved;
+	__u64 cgroup;
 };
 
 /* zone_allowed_comms key: an ordered pair; both orders are written. */

@@ -106,6 +106,16 @@ static __always_inline __u64 sock_cgroup_id(struct sock *sk)
 	return BPF_CORE_READ(sk, sk_cgrp_data.cgroup, kn, id);
 }
 
+/* A kernel pointer's value as a plain number, to key a map by (the
+ * verifier will not do arithmetic on it as a pointer). */
+static __always_inline __u64 address_of(const void *p)
+{
+	__u64 address = 0;
+
+	bpf_probe_read_kernel(&address, sizeof(address), &p);
+	return address;
+}
+
 /* Returns 0 when the file has no readable inode (caller counts an error).
  * The device is the kernel's s_dev encoding; user space converts st_dev. */
 static __always_inline int file_inode_key(struct file *file, struct syva_inode_key *key)

@@ -128,15 +128,41 @@ struct {
 } workload SEC(".maps") __weak;
 
 /* Who asked for a file's SIGIO: the zone that last set its owner
- * (F_SETOWN), keyed by the file's address. Written for
- * every setter, the host (zone 0) included; a record the LRU dropped leaves
- * the task the I/O runs on as the sender. */
+ * (F_SETOWN), keyed by the file's address. Written for every setter, the
+ * host (zone 0) included, and removed only when the file is freed, so no
+ * number of other owners set can push a record out. The kernel has no BPF
+ * storage of its own for files; a file with an owner and no record (the
+ * map was full, or the owner was set before Syva attached) sends no signal
+ * at all. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, SYVA_MAX_SIGIO_OWNERS);
 	__type(key, __u64);
 	__type(value, __u32);
 } sigio_owner_zone SEC(".maps") __weak;
+
+/* The zone that made each SysV IPC object (see ipc.bpf.c). Only zoned
+ * makers are recorded: an object without an entry is the host's. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, SYVA_MAX_IPC_OBJECTS);
+	__type(key, __u64);
+	__type(value, struct syva_ipc_owner);
+} ipc_owner SEC(".maps") __weak;
+
+/* Credentials io_uring runs a zone's requests with instead of the task's
+ * own (a registered personality, an SQPOLL thread's), keyed by their
+ * address: capable judges these as it judges the task's own. The entry
+ * goes when the credentials are freed. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, SYVA_MAX_URING_CREDS);
+	__type(key, __u64);
+	__type(value, __u32);
+} uring_creds SEC(".maps") __weak;
 
 /* The BPF objects the agent owns (maps, programs, links), which no zoned
  * process may hold a descriptor of. */

@@ -118,16 +118,6 @@ int BPF_PROG(syva_ptrace_traceme, struct task_struct *parent)
 	return decide_task(SYVA_HOOK_PTRACE_TRACEME, caller, cgroup, parent, 0, 0);
 }
 
-/* A kernel pointer's value as a plain number, to key a map by (the
- * verifier will not do arithmetic on it as a pointer). */
-static __always_inline __u64 address_of(const void *p)
-{
-	__u64 address = 0;
-
-	bpf_probe_read_kernel(&address, sizeof(address), &p);
-	return address;
-}
-
 /* Until 6.12 a file embeds its fown_struct; since, it points to one that
  * points back. The record is keyed by the file's address either way. */
 struct file___embedded_fown {
@@ -153,21 +143,43 @@ int BPF_PROG(syva_file_set_fowner, struct file *file)
 	__u64 cgroup, key = address_of(file);
 	__u32 zone = current_zone(&cgroup);
 
-	bpf_map_update_elem(&sigio_owner_zone, &key, &zone, BPF_ANY);
+	/* The hook cannot refuse: a record not written makes the file's
+	 * signals fail closed in file_send_sigiotask. */
+	if (bpf_map_update_elem(&sigio_owner_zone, &key, &zone, BPF_ANY) != 0)
+		count(SYVA_HOOK_SIGIO_OWNER, SYVA_ERROR);
 	return 0;
 }
 
+/* Every file freed; most never had an owner, and the delete finds nothing. */
+SEC("lsm/file_free_security")
+int BPF_PROG(syva_file_free_security, struct file *file)
+{
+	__u64 key = address_of(file);
+
+	bpf_map_delete_elem(&sigio_owner_zone, &key);
+	return 0;
+}
+
+/* Only a file with an owner signals, and setting an owner records its
+ * setter: no record means the setter is unknown, and no signal goes. */
 SEC("lsm/file_send_sigiotask")
 int BPF_PROG(syva_file_send_sigiotask, struct task_struct *tsk, struct fown_struct *fown, int sig)
 {
 	__u64 cgroup = 0, key = file_of_fown(fown);
-	__u32 *setter, caller;
+	struct syva_target t = { .signal = sig ? sig : SIGIO };
+	__u32 *setter;
 
 	setter = bpf_map_lookup_elem(&sigio_owner_zone, &key);
-	caller = setter ? *setter : current_zone(&cgroup);
-	if (caller == SYVA_ZONE_NONE)
+	if (!setter) {
+		count(SYVA_HOOK_SIGIO, SYVA_ERROR);
+		t.cgroup = task_cgroup_id(tsk);
+		t.pid = BPF_CORE_READ(tsk, tgid);
+		emit_deny(SYVA_HOOK_SIGIO, SYVA_ZONE_NONE, 0, zone_of_cgroup(t.cgroup), &t, 0);
+		return -EPERM;
+	}
+	if (*setter == SYVA_ZONE_NONE)
 		return 0;
-	return decide_task(SYVA_HOOK_SIGIO, caller, cgroup, tsk, sig ? sig : SIGIO, 0);
+	return decide_task(SYVA_HOOK_SIGIO, *setter, cgroup, tsk, t.signal, 0);
 }
 
 /* Marks `task` as the zone's workload (see `workload` in syva_maps.bpf.h). */
@@ -206,12 +218,59 @@ int BPF_PROG(syva_task_alloc, struct task_struct *task, unsigned long clone_flag
 	return 0;
 }
 
-/* [capabilities] allowed, for the zone's workload. Only checks of the
- * task's own credentials are judged: the kernel also asks about another
- * task's (the OOM killer does) or a borrowed credential (overlayfs copies
- * up with its mounter's) from whatever task happens to run. Probes the
- * kernel would not audit (CAP_OPT_NOAUDIT) are refused without an event, as
- * the kernel would log none. */
+/* io_uring runs a request with other credentials than the task's: a
+ * registered personality (a copy of its registrar's credentials from
+ * then, before any capset() or setuid() since) when the request names one,
+ * and an SQPOLL thread's creator's. A zoned caller's are recorded here for
+ * capable to judge, or the request is refused: unjudged, they would carry
+ * capabilities past the zone's list. */
+static __always_inline int record_uring_creds(const struct cred *cred)
+{
+	__u64 cgroup, key;
+	__u32 zone = current_zone(&cgroup);
+
+	if (zone == SYVA_ZONE_NONE)
+		return 0;
+	key = address_of(cred);
+	if (bpf_map_update_elem(&uring_creds, &key, &zone, BPF_ANY) != 0) {
+		count(SYVA_HOOK_URING_CREDS, SYVA_ERROR);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Asked as each request naming a personality is prepared. */
+SEC("lsm/uring_override_creds")
+int BPF_PROG(syva_uring_override_creds, const struct cred *new)
+{
+	return record_uring_creds(new);
+}
+
+/* Asked as the ring is set up, by its creator, whose credentials the
+ * SQPOLL thread takes. */
+SEC("lsm/uring_sqpoll")
+int BPF_PROG(syva_uring_sqpoll)
+{
+	return record_uring_creds(bpf_get_current_task_btf()->cred);
+}
+
+/* Every credential freed; the delete finds nothing for most. */
+SEC("lsm/cred_free")
+int BPF_PROG(syva_cred_free, struct cred *cred)
+{
+	__u64 key = address_of(cred);
+
+	bpf_map_delete_elem(&uring_creds, &key);
+	return 0;
+}
+
+/* [capabilities] allowed, for the zone's workload. Checks of the task's
+ * own credentials are judged, and of those io_uring runs its requests with
+ * (uring_creds); the kernel also asks about another task's (the OOM killer
+ * does) or a borrowed credential (overlayfs copies up with its mounter's)
+ * from whatever task happens to run, which are not the workload's. Probes
+ * the kernel would not audit (CAP_OPT_NOAUDIT) are refused without an
+ * event, as the kernel would log none. */
 SEC("lsm/capable")
 int BPF_PROG(syva_capable, const struct cred *cred, struct user_namespace *ns, int cap, unsigned int opts)
 {
@@ -223,9 +282,14 @@ int BPF_PROG(syva_capable, const struct cred *cred, struct user_namespace *ns, i
 	caller = current_zone(&cgroup);
 	if (caller == SYVA_ZONE_NONE)
 		return 0;
-	if (cred != bpf_get_current_task_btf()->real_cred ||
-	    !bpf_task_storage_get(&workload, bpf_get_current_task_btf(), 0, 0))
+	if (!bpf_task_storage_get(&workload, bpf_get_current_task_btf(), 0, 0))
 		return 0;
+	if (cred != bpf_get_current_task_btf()->real_cred) {
+		__u64 key = address_of(cred);
+
+		if (!bpf_map_lookup_elem(&uring_creds, &key))
+			return 0;
+	}
 	policy = zone_policy_of(caller);
 	if (!policy || !(policy->flags & SYVA_ZONE_F_CAPS) || cap < 0 || cap > 63 ||
 	    (policy->caps_allowed & (1ULL << cap))) {

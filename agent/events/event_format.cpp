@@ -95,6 +95,13 @@ std::string format_target(const syva_event& e) {
       line += name.empty() ? fmt::format(" capability={}", e.aux) : fmt::format(" capability={}", name);
       break;
     }
+    case SYVA_HOOK_IPC_PERMISSION:
+      line += fmt::format(" ipc_id={} ipc_key={:#x} target_cgroup={} access={:#o}", e.ino, e.dev, e.target_cgroup,
+                          e.aux);
+      break;
+    case SYVA_HOOK_IPC_CONTROL:
+      line += fmt::format(" ipc_id={} ipc_key={:#x} target_cgroup={} cmd={}", e.ino, e.dev, e.target_cgroup, e.aux);
+      break;
     case SYVA_HOOK_SB_UMOUNT: line += fmt::format(" flags={:#x}", e.aux); break;
     case SYVA_HOOK_BPF: line += fmt::format(" cmd={}", e.aux); break;
     case SYVA_HOOK_PERF_EVENT_OPEN: line += fmt::format(" type={}", e.aux); break;

@@ -8,7 +8,7 @@ namespace syva {
 namespace {
 
 constexpr std::array<SyscallHooks, 13> kSyscalls = {{
-    {"mount", SYVA_OP_MOUNT, "sb_mount"},
+    {"mount", SYVA_OP_MOUNT, "sb_mount,move_mount,fs_context_parse_param,sb_set_mnt_opts"},
     {"umount", SYVA_OP_UMOUNT, "sb_umount"},
     {"umount2", SYVA_OP_UMOUNT, "sb_umount"},
     {"pivot_root", SYVA_OP_PIVOT_ROOT, "sb_pivotroot"},

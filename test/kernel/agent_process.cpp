@@ -27,6 +27,7 @@ std::string beside_this_binary(const char* name) {
 std::string syva_binary() { return beside_this_binary("syva"); }
 
 std::string zone_probe_binary() { return beside_this_binary("syva-zone-probe"); }
+std::string uring_probe_binary() { return beside_this_binary("syva-uring-probe"); }
 
 AgentProcess::AgentProcess(const std::vector<std::string>& args, const std::string& log, const char* selftest_fault,
                            const std::string& cgroup_namespace_at)

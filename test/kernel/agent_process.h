@@ -16,6 +16,8 @@ namespace syva::ktest {
 std::string syva_binary();
 // The static zone probe (test/tools/zone_probe.c), beside them too.
 std::string zone_probe_binary();
+// test/tools/uring_probe.c, beside the test binary.
+std::string uring_probe_binary();
 
 class AgentProcess {
  public:

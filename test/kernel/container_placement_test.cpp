@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -339,5 +340,49 @@ TEST_CASE("a container whose zone cannot be made in a full zone table is quarant
   CHECK(status.exit_code == 2);
   CHECK(status.output.find("1 container cgroup(s) in quarantine") != std::string::npos);
   CHECK(agent.stop(SIGTERM) == 0);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("with --log-format json every line is JSON and a denial names the container it came from",
+          "[kernel][containers][placement][json]") {
+  REQUIRE_BPF_LSM();
+  if (auto why = PrivateContainerd::unavailable(); !why.empty())
+    SYVA_SKIP("no containerd in this kernel test run (test/vm/run-in-vm.sh --containerd): " + why);
+  const std::string dir = kScratch + "/json";
+  fs::remove_all(dir);
+  PrivateContainerd cd("j");
+  const std::string ns = cd.ns("j");
+  write_policies(dir, ns);
+  cd.import_image(ns);
+  AgentProcess agent({"--policy-dir", dir + "/policies", "--pin-path", kPin, "--containerd-sock", cd.socket(),
+                      "--log-format", "json"},
+                     dir + "/agent.log");
+  REQUIRE(agent.wait_for("containerd: connected"));
+  cd.run_detached(ns, "web", "--label syva.dev/zone=frontend " + mounts(dir));
+  REQUIRE(agent.wait_for("container=web "));
+  CHECK(probe(cd, ns, "web", "open", "/owned/secret") == EPERM);
+  REQUIRE(agent.wait_for("DENY hook=file_open", 10));
+  CHECK(agent.stop(SIGTERM) == 0);
+
+  std::istringstream lines(agent.log());
+  int parsed = 0, found = 0;
+  for (std::string line; std::getline(lines, line);) {
+    INFO(line);
+    const auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    REQUIRE_FALSE(j.is_discarded());
+    ++parsed;
+    if (j.value("event", "") != "deny" || j.value("hook", "") != "file_open") continue;
+    ++found;
+    CHECK(j["caller_zone"] == "frontend");
+    CHECK(j["target_zone"] == "database");
+    const auto& c = j["caller_container"];
+    REQUIRE(c.is_object());
+    CHECK(c["id"] == "web");
+    CHECK(c["namespace"] == ns);
+    CHECK(c["image"] == PrivateContainerd::kImage);
+    CHECK(c["pod_name"].is_null());
+  }
+  CHECK(parsed > 5);
+  CHECK(found >= 1);
   fs::remove_all(dir);
 }

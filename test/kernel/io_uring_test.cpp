@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: Apache-2.0
+// io_uring personalities against [capabilities]: a request run with a
+// registered personality's credentials is held to the zone's list as the
+// task's own credentials are.
+#include <fcntl.h>
+#include <liburing.h>
+#include <linux/capability.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "kernel/agent_process.h"
+#include "kernel/zone_fixture.h"
+#include "support/exit_codes.h"
+
+using namespace syva;
+using namespace syva::ktest;
+
+namespace {
+
+int exec_uring_probe(const char* action, const std::string& path) {
+  static const std::string probe = uring_probe_binary();
+  std::vector<char*> argv{const_cast<char*>(probe.c_str()), const_cast<char*>(action),
+                          const_cast<char*>(path.c_str()), nullptr};
+  execv(probe.c_str(), argv.data());
+  return SYVA_TEST_EXIT_EXEC_FAILED;
+}
+
+}  // namespace
+
+TEST_CASE("io_uring: a personality's credentials are held to the zone's capabilities after capset()",
+          "[kernel][io_uring]") {
+  REQUIRE_BPF_LSM();
+  {
+    io_uring probe;
+    if (int rc = io_uring_queue_init(2, &probe, 0); rc < 0)
+      SYVA_SKIP(std::string("io_uring is not available on this kernel: ") + strerror(-rc));
+    io_uring_queue_exit(&probe);
+  }
+  // Alpha may not override file permissions (CAP_DAC_OVERRIDE,
+  // CAP_DAC_READ_SEARCH); beta has no [capabilities] list.
+  syva_zone_policy alpha_rules{};
+  alpha_rules.flags = SYVA_ZONE_F_CAPS;
+  alpha_rules.caps_allowed = uint64_t{1} << CAP_CHOWN;
+  apply_zone_rules(alpha_rules);
+  Cgroup alpha("uring-alpha", kAlpha);
+  Cgroup beta("uring-beta", kBeta);
+  const std::string file = scratch_file("uring-unreadable");
+  REQUIRE(chmod(file.c_str(), 0) == 0);
+
+  drain_events();
+  const auto before = counters(SYVA_HOOK_CAPABLE);
+  // The zone's own rule, by open(2).
+  CHECK(run_in(&alpha, [&] { return exec_uring_probe("open", file); }).err == EACCES);
+  // The same open, run by io_uring with the personality's credentials.
+  const Outcome denied = run_in(&alpha, [&] { return exec_uring_probe("personality-open", file); });
+  CHECK(denied.err == EACCES);
+  const auto after = counters(SYVA_HOOK_CAPABLE);
+  CHECK(after.deny - before.deny >= 2);
+  CHECK(counters(SYVA_HOOK_URING_CREDS).error == 0);
+  bool seen = false;
+  for (const auto& e : drain_events()) {
+    if (e.hook != SYVA_HOOK_CAPABLE || static_cast<pid_t>(e.tgid) != denied.pid) continue;
+    seen = true;
+    CHECK(e.caller_zone == kAlpha);
+    CHECK((e.aux == CAP_DAC_OVERRIDE || e.aux == CAP_DAC_READ_SEARCH));
+  }
+  CHECK(seen);
+
+  // No list, and unzoned: root reads the file through the personality.
+  CHECK(run_in(&beta, [&] { return exec_uring_probe("personality-open", file); }).err == 0);
+  CHECK(run_in(nullptr, [&] { return exec_uring_probe("personality-open", file); }).err == 0);
+  std::remove(file.c_str());
+  drain_events();
+}

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: Apache-2.0
+// SIGIO's owner record against a flood: a zone that sets the owner of more
+// files than the record could once hold still does not become the host
+// when the I/O completes in the host's context.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cerrno>
+#include <fstream>
+#include <string>
+
+#include "kernel/zone_fixture.h"
+#include "support/exit_codes.h"
+
+using namespace syva;
+using namespace syva::ktest;
+
+namespace {
+
+// More owners than the old least-recently-used record held (65,536).
+constexpr int kFlood = 80'000;
+
+// Whether `pid` died of a signal: the test's child stays a zombie until
+// reaped. Delivery is at once, or never.
+bool killed(pid_t pid) {
+  for (int i = 0; i < 50; ++i) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string p, comm, state;
+    if (!(stat >> p >> comm >> state) || state == "Z") return true;
+    usleep(10'000);
+  }
+  return false;
+}
+
+// In `cgroup`: the read end of `pipe` signals SIGKILL to `target` on I/O,
+// then the owners of `flood` other files, all open at once (a closed file's
+// memory, and so its key, would be the next file's), are set.
+Outcome arm(const Cgroup* cgroup, int read_end, pid_t target, int flood) {
+  return run_in(cgroup, [=] {
+    if (fcntl(read_end, F_SETOWN, target) != 0) return SYVA_TEST_EXIT_STEP1;
+    if (fcntl(read_end, F_SETSIG, SIGKILL) != 0) return SYVA_TEST_EXIT_STEP2;
+    if (fcntl(read_end, F_SETFL, fcntl(read_end, F_GETFL) | O_ASYNC) != 0) return SYVA_TEST_EXIT_STEP3;
+    const rlimit files{static_cast<rlim_t>(flood) + 1024, static_cast<rlim_t>(flood) + 1024};
+    if (flood && setrlimit(RLIMIT_NOFILE, &files) != 0) return SYVA_TEST_EXIT_STEP4;
+    for (int i = 0; i < flood; ++i) {
+      const int fd = open("/dev/null", O_RDONLY);
+      if (fd < 0 || fcntl(fd, F_SETOWN, getpid()) != 0) return SYVA_TEST_EXIT_STEP5;
+    }
+    return 0;  // the flood's descriptors close as the process exits
+  });
+}
+
+}  // namespace
+
+TEST_CASE("sigio: the owner record outlives a flood of F_SETOWN; I/O completed by the host is still the zone's",
+          "[kernel][sigio]") {
+  REQUIRE_BPF_LSM();
+  apply_policy(false);
+  Cgroup alpha("sigio-alpha", kAlpha);
+  Cgroup beta("sigio-beta", kBeta);
+
+  int p[2];
+  REQUIRE(pipe(p) == 0);
+  Target victim(&beta);
+  drain_events();
+  const auto before = counters(SYVA_HOOK_SIGIO);
+  REQUIRE(arm(&alpha, p[0], victim.pid(), kFlood).err == 0);
+  // The write happens here, unzoned: the signal's sender is who set the
+  // owner, however many owners were set since.
+  REQUIRE(write(p[1], "x", 1) == 1);
+  CHECK_FALSE(killed(victim.pid()));
+  const auto after = counters(SYVA_HOOK_SIGIO);
+  CHECK(after.deny - before.deny >= 1);
+  CHECK(after.error == before.error);
+  CHECK(counters(SYVA_HOOK_SIGIO_OWNER).error == 0);
+  size_t events = 0;
+  for (const auto& e : drain_events()) {
+    if (e.hook != SYVA_HOOK_SIGIO) continue;
+    ++events;
+    CHECK(e.caller_zone == kAlpha);
+    CHECK(e.target_zone == kBeta);
+    CHECK(e.target_pid == static_cast<uint32_t>(victim.pid()));
+    CHECK(e.signal == SIGKILL);
+  }
+  CHECK(events >= 1);
+  close(p[0]);
+  close(p[1]);
+
+  // Within the zone, and for an allowed pair, the signal goes.
+  REQUIRE(pipe(p) == 0);
+  Target same_zone(&beta);
+  REQUIRE(arm(&beta, p[0], same_zone.pid(), 0).err == 0);
+  REQUIRE(write(p[1], "x", 1) == 1);
+  CHECK(killed(same_zone.pid()));
+  close(p[0]);
+  close(p[1]);
+
+  apply_policy(true);
+  REQUIRE(pipe(p) == 0);
+  Target paired(&beta);
+  REQUIRE(arm(&alpha, p[0], paired.pid(), 0).err == 0);
+  REQUIRE(write(p[1], "x", 1) == 1);
+  CHECK(killed(paired.pid()));
+  close(p[0]);
+  close(p[1]);
+  apply_policy(false);
+  drain_events();
+}

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: Apache-2.0
+// io_uring with a registered personality, exec'd inside a zone so that it is
+// the zone's workload: the exit code is 0 on success or the errno the
+// kernel answered (test/support/exit_codes.h has the other codes).
+//   uring-probe open PATH              open(2) of PATH, for comparison
+//   uring-probe personality-open PATH  register a personality, capset() the
+//                                      task's own capabilities back (new
+//                                      credentials, the same sets), then
+//                                      IORING_OP_OPENAT of PATH under the
+//                                      personality
+#include <errno.h>
+#include <fcntl.h>
+#include <liburing.h>
+#include <linux/capability.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "support/exit_codes.h"
+
+static int open_plain(const char* path) {
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) return errno;
+  close(fd);
+  return 0;
+}
+
+// capset() with the sets the task has: the kernel still commits new
+// credentials, so the personality's are no longer the task's own.
+static int recommit_credentials(void) {
+  struct __user_cap_header_struct header = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+  memset(data, 0, sizeof(data));
+  if (syscall(SYS_capget, &header, data) != 0) return -1;
+  return (int)syscall(SYS_capset, &header, data);
+}
+
+static int open_with_personality(const char* path) {
+  struct io_uring ring;
+  if (io_uring_queue_init(2, &ring, 0) < 0) return SYVA_TEST_EXIT_STEP1;
+  const int personality = io_uring_register_personality(&ring);
+  if (personality < 0) return SYVA_TEST_EXIT_STEP2;
+  if (recommit_credentials() != 0) return SYVA_TEST_EXIT_STEP3;
+  struct io_uring_sqe* sqe = io_uring_get_sqe(&ring);
+  io_uring_prep_openat(sqe, AT_FDCWD, path, O_RDONLY, 0);
+  sqe->personality = (unsigned short)personality;
+  struct io_uring_cqe* cqe = NULL;
+  if (io_uring_submit(&ring) != 1 || io_uring_wait_cqe(&ring, &cqe) != 0) return SYVA_TEST_EXIT_STEP4;
+  const int res = cqe->res;
+  io_uring_cqe_seen(&ring, cqe);
+  io_uring_queue_exit(&ring);
+  if (res < 0) return -res;
+  close(res);
+  return 0;
+}
+
+int main(int argc, char** argv) {
+  if (argc != 3) return SYVA_TEST_EXIT_USAGE;
+  if (strcmp(argv[1], "open") == 0) return open_plain(argv[2]);
+  if (strcmp(argv[1], "personality-open") == 0) return open_with_personality(argv[2]);
+  return SYVA_TEST_EXIT_USAGE;
+}
