@@ -92,7 +92,9 @@ It installs the Debian packages (\`scripts/install-deps.sh\`), builds \`syva\`,
 \`syva-bench\`, \`syva-bench-true\` and \`syva-bench-containerd\` into
 \`\$SYVA_BUILD_DIR\` (default \`build-bench/\`), runs the host part
 (\`syva-bench tag\`, \`syva-bench-containerd\`), boots the test VM with
-\`test/vm/run-in-vm.sh --mem 2048 -- /opt/syva/guest/bench.sh\` for the rest, and
+\`test/vm/run-in-vm.sh --icount --kernel K --mem 2048 -- /opt/syva/guest/bench.sh cost\`
+on 6.1 and 6.12 for the instruction counts, then with
+\`test/vm/run-in-vm.sh --mem 2048 -- /opt/syva/guest/bench.sh\` (6.1) for the rest, and
 writes this file (\`bench/write-report.sh\`). Sources: \`bench/\`.
 
 ## Method
