@@ -84,7 +84,7 @@ done)
 ## How to reproduce
 
 \`\`\`sh
-bash scripts/bench.sh         # full run, writes bench/REPORT.md (about 15 minutes here)
+bash scripts/bench.sh         # full run, writes bench/REPORT.md (about 40 minutes here)
 bash scripts/bench.sh quick   # a few rounds, to check the plumbing
 \`\`\`
 
