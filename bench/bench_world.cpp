@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "bench_world.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -97,6 +99,24 @@ int listen_in(const BenchCgroup& cgroup, const std::string& path) {
   return fd;
 }
 
+// An IPv4 socket of `type` on 127.0.0.1 (a port the kernel picks), made
+// while the bench is in `cgroup`; listening if a stream. Returns the fd and
+// sets `port`.
+int inet_socket_in(const BenchCgroup& cgroup, int type, int& port) {
+  cgroup.join();
+  int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      (type == SOCK_STREAM && listen(fd, 64) != 0) ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+    throw std::runtime_error(fmt::format("a loopback socket: {}", strerror(errno)));
+  port = ntohs(addr.sin_port);
+  return fd;
+}
+
 }  // namespace
 
 BenchWorld::BenchWorld(const std::string& pin_path, const std::string& scratch, const std::string& true_binary)
@@ -123,6 +143,9 @@ BenchWorld::BenchWorld(const std::string& pin_path, const std::string& scratch, 
   if (targets_.mmap_fd < 0) throw std::runtime_error("open " + mapped + " failed");
   targets_.kill_target = park_in(*a_);
   targets_.listen_fd = listen_in(*a_, targets_.socket_path);
+  targets_.scratch = scratch;
+  targets_.tcp_listen_fd = inet_socket_in(*a_, SOCK_STREAM, targets_.tcp_port);
+  targets_.udp_fd = inet_socket_in(*a_, SOCK_DGRAM, targets_.udp_port);
   caller_->join();
 }
 
@@ -138,6 +161,9 @@ BenchWorld::~BenchWorld() {
     waitpid(targets_.kill_target, nullptr, 0);
   }
   close(targets_.listen_fd);
+  close(targets_.tcp_listen_fd);
+  close(targets_.udp_fd);
+  for (const char* name : {"/unlinked", "/renamed-a", "/renamed-b"}) unlink((scratch_ + name).c_str());
   close(targets_.mmap_fd);
   unlink(targets_.socket_path.c_str());
   links_.reset();

@@ -14,7 +14,7 @@
 namespace {
 
 int usage() {
-  fprintf(stderr, "usage: syva-bench ops|scale|tag|agent|events [--out-dir DIR] [--key value ...]\n"
+  fprintf(stderr, "usage: syva-bench cost|ops|scale|tag|agent|events [--out-dir DIR] [--key value ...]\n"
                   "  normally run by scripts/bench.sh (host) and test/vm/guest/bench.sh (VM)\n");
   return 64;
 }
@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   const std::string cmd = argv[1];
   try {
     syva::bench::Args args(argc - 2, argv + 2);
+    if (cmd == "cost") return syva::bench::run_cost(args);
     if (cmd == "ops") return syva::bench::run_ops(args);
     if (cmd == "scale") return syva::bench::run_scale(args);
     if (cmd == "tag") return syva::bench::run_tag(args);

@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "operations.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <spawn.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -10,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <stdexcept>
 
@@ -86,15 +91,127 @@ size_t unix_connect(const OpTargets& t, size_t n) {
   return ok;
 }
 
+size_t chmod_owned(const OpTargets& t, size_t n) {
+  size_t ok = 0;
+  for (size_t i = 0; i < n; ++i)
+    if (chmod(t.file.c_str(), 0644) == 0) ++ok;
+  return ok;
+}
+
+// truncate() to the size the file has: an attribute change that changes nothing.
+size_t truncate_owned(const OpTargets& t, size_t n) {
+  size_t ok = 0;
+  for (size_t i = 0; i < n; ++i)
+    if (truncate(t.file.c_str(), 64) == 0) ++ok;
+  return ok;
+}
+
+size_t create_unlink(const OpTargets& t, size_t n) {
+  const std::string path = t.scratch + "/unlinked";
+  size_t ok = 0;
+  for (size_t i = 0; i < n; ++i) {
+    int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) continue;
+    close(fd);
+    if (unlink(path.c_str()) == 0) ++ok;
+  }
+  return ok;
+}
+
+size_t rename_twice(const OpTargets& t, size_t n) {
+  const std::string a = t.scratch + "/renamed-a", b = t.scratch + "/renamed-b";
+  if (access(a.c_str(), F_OK) != 0) {
+    int fd = open(a.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0) close(fd);
+  }
+  size_t ok = 0;
+  for (size_t i = 0; i < n; ++i)
+    if (rename(a.c_str(), b.c_str()) == 0 && rename(b.c_str(), a.c_str()) == 0) ++ok;
+  return ok;
+}
+
+size_t setpriority_same(const OpTargets&, size_t n) {
+  errno = 0;
+  const int nice = getpriority(PRIO_PROCESS, 0);
+  size_t ok = 0;
+  for (size_t i = 0; i < n; ++i)
+    if (setpriority(PRIO_PROCESS, 0, nice) == 0) ++ok;
+  return ok;
+}
+
+size_t udp_socket(const OpTargets&, size_t n) {
+  size_t ok = 0;
+  for (size_t i = 0; i < n; ++i) {
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0) continue;
+    close(s);
+    ++ok;
+  }
+  return ok;
+}
+
+sockaddr_in loopback(int port) {
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return a;
+}
+
+size_t udp_sendto(const OpTargets& t, size_t n) {
+  const sockaddr_in to = loopback(t.udp_port);
+  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0) return 0;
+  size_t ok = 0;
+  char byte = 'x';
+  for (size_t i = 0; i < n; ++i) {
+    if (sendto(s, &byte, 1, 0, reinterpret_cast<const sockaddr*>(&to), sizeof(to)) == 1) ++ok;
+    [[maybe_unused]] ssize_t r = recv(t.udp_fd, &byte, 1, MSG_DONTWAIT);
+  }
+  close(s);
+  return ok;
+}
+
+// SO_LINGER 0: the client's close resets, so no TIME_WAIT piles up over
+// thousands of connections and the ports never run out.
+size_t tcp_connect(const OpTargets& t, size_t n) {
+  const sockaddr_in to = loopback(t.tcp_port);
+  const linger reset{1, 0};
+  size_t ok = 0;
+  for (size_t i = 0; i < n; ++i) {
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s < 0) continue;
+    setsockopt(s, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+    if (connect(s, reinterpret_cast<const sockaddr*>(&to), sizeof(to)) == 0) {
+      int c = accept4(t.tcp_listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c >= 0) {
+        close(c);
+        ++ok;
+      }
+    }
+    close(s);
+  }
+  return ok;
+}
+
 }  // namespace
 
+// One line per operation: adding one to the benchmarks is adding a line here.
 const std::vector<Operation>& operations() {
   static const std::vector<Operation> ops = {
-      {"open", "open()+close() of a file zone A owns", open_close},
-      {"exec", "posix_spawn()+waitpid() of a static binary zone A owns", exec_true},
-      {"kill0", "kill(pid, 0) of a process in zone A's cgroup", kill_zero},
-      {"mmap", "mmap(PROT_READ|PROT_EXEC)+munmap() of an open file zone A owns", mmap_exec},
-      {"connect", "socket()+connect()+accept()+close() to a Unix stream socket made in zone A", unix_connect},
+      {"open", "open()+close() of a file zone A owns", open_close, true},
+      {"exec", "posix_spawn()+waitpid() of a static binary zone A owns", exec_true, true},
+      {"kill0", "kill(pid, 0) of a process in zone A's cgroup", kill_zero, true},
+      {"mmap", "mmap(PROT_READ|PROT_EXEC)+munmap() of an open file zone A owns", mmap_exec, true},
+      {"connect", "socket()+connect()+accept()+close() to a Unix stream socket made in zone A", unix_connect, true},
+      {"tcp", "socket()+connect()+accept()+close() to 127.0.0.1, a TCP socket made in zone A", tcp_connect},
+      {"chmod", "chmod() of a file zone A owns to the mode it has", chmod_owned},
+      {"setattr", "truncate() of a file zone A owns to the size it has", truncate_owned},
+      {"unlink", "open(O_CREAT)+close()+unlink() of a file in the bench's directory", create_unlink},
+      {"rename", "two rename()s of a file in the bench's directory, there and back", rename_twice},
+      {"setprio", "setpriority() of the caller itself to the nice value it has", setpriority_same},
+      {"socket", "socket(AF_INET, SOCK_DGRAM)+close()", udp_socket},
+      {"udp", "sendto() of one byte to 127.0.0.1, a UDP socket bound in zone A (then drained)", udp_sendto},
   };
   return ops;
 }

@@ -21,14 +21,22 @@ struct OpTargets {
   pid_t kill_target = -1;   // kill(pid, 0)
   std::string socket_path;  // Unix stream connect()
   int listen_fd = -1;       // accepts each connection so the backlog never fills
+  std::string scratch;      // where files are created, renamed and unlinked
+  int tcp_listen_fd = -1;   // 127.0.0.1:tcp_port, listening socket made in zone A
+  int tcp_port = 0;
+  int udp_fd = -1;  // 127.0.0.1:udp_port, bound in zone A; the sender drains it
+  int udp_port = 0;
 };
 
 struct Operation {
   std::string name;   // short, for tables
   std::string label;  // what it does, for the report
-  // Runs the operation n times; returns how many succeeded. Fails with
-  // EPERM are expected when denied; nothing else is.
+  // Runs the operation n times; returns how many succeeded.
   size_t (*run)(const OpTargets&, size_t n);
+  // In the wall-clock survey (syva-bench ops), whose denied configuration
+  // expects EPERM from every attempt. The instruction counts (syva-bench
+  // cost) take every operation and report the outcomes as they are.
+  bool in_survey = false;
 };
 
 const std::vector<Operation>& operations();

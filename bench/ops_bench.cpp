@@ -24,7 +24,8 @@ namespace {
 
 std::vector<std::string> all_ops() {
   std::vector<std::string> names;
-  for (const auto& op : operations()) names.push_back(op.name);
+  for (const auto& op : operations())
+    if (op.in_survey) names.push_back(op.name);
   return names;
 }
 
@@ -82,7 +83,8 @@ int run_ops(const Args& args) {
         "few milliseconds (ratio of the rounds' medians):\n\n";
   md += zone_cost_table(s, opt.ops);
   md += "\nOperations:\n\n";
-  for (const auto& op : operations()) md += fmt::format("- `{}`: {}\n", op.name, op.label);
+  for (const auto& op : operations())
+    if (op.in_survey) md += fmt::format("- `{}`: {}\n", op.name, op.label);
   md += "\nConfigurations:\n\n";
   for (Config c : kConfigs) md += fmt::format("- `{}`: {}\n", config_name(c), config_label(c));
   append_file(paths.out_dir + "/ops.md", md);

@@ -19,6 +19,8 @@ void ProgramLinks::attach() {
   if (attached()) return;
   for (const auto& name : enforcing_program_names()) {
     bpf_program* prog = bpf_object__find_program_by_name(enforcer_.skeleton()->obj, name.c_str());
+    // Not loaded: a hook this kernel lacks (or refused), as the agent leaves it out.
+    if (prog && bpf_program__fd(prog) < 0) continue;
     bpf_link* link = prog ? bpf_program__attach_lsm(prog) : nullptr;
     if (!link) {
       const int err = errno;

@@ -7,6 +7,7 @@
 
 namespace syva::bench {
 
+int run_cost(const Args& args);    // instructions per operation, five configurations (VM with --icount)
 int run_ops(const Args& args);     // per-operation cost, four configurations (VM)
 int run_scale(const Args& args);   // the same at 1/100/10,000 zones, 100k inodes (VM)
 int run_tag(const Args& args);     // time to tag 100,000 host-path inodes (VM or host)

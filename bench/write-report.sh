@@ -50,10 +50,41 @@ ratios, never absolute times, are compared. Absolute VM times are about
 ${factor}× slower than this host's own system calls (row above), and this
 host's are themselves slower than a bare-metal node's.
 
+## Instructions per operation (VM, \`-icount\`)
+
+These figures do not depend on the host's load: the VM is booted with
+\`run-in-vm.sh --icount\` (QEMU \`-icount shift=0,sleep=off -smp 1\`), so the
+guest's clock advances one nanosecond per instruction executed and
+\`syva-bench cost\` reads instructions where it would read time. They count
+every instruction of the operation in the guest (user space, kernel, BPF
+programs and trampolines), not cycles: a cache miss costs no more than a hit
+here. Repeated batches agree to the spread shown. Ratios below are
+instruction-count ratios from one run; the wall-clock figures further down
+(**wall clock, emulated**) are from a separate, ordinary boot.
+
+How to read them: \`empty\` is the floor of any BPF-LSM design (an LSM
+program on each of Syva's hooks that allows at once); "unzoned overhead ÷
+floor overhead" is how many times the floor's cost Syva adds for a caller in
+no zone, and "above the floor" is what Syva's decisions add to the floor. An
+operation refused (see the outcomes) stops early, so its figure can be below
+\`none\`: that row measures the refusal, not the operation. TCP and UDP to
+127.0.0.1 are refused for a zoned caller in the node's network namespace
+(loopback there is the node's, see the README's *The network*), so their
+\`allowed\` rows measure a refusal too. A row where the floor costs nothing
+measurable has no ratio (\`n/a\`).
+
+$(for d in "$out"/vm-cost-*; do
+	[[ -d $d ]] || continue
+	echo "### $(sed -n 's/^kernel=//p' "$d/guest.txt" 2>/dev/null || echo "${d##*-}"), \`lsm=$(sed -n 's/^lsm=//p' "$d/guest.txt" 2>/dev/null)\`"
+	echo
+	frag "$d/cost.md"
+	echo
+done)
+
 ## How to reproduce
 
 \`\`\`sh
-bash scripts/bench.sh         # full run, writes bench/REPORT.md (about 15 minutes here)
+bash scripts/bench.sh         # full run, writes bench/REPORT.md (about 40 minutes here)
 bash scripts/bench.sh quick   # a few rounds, to check the plumbing
 \`\`\`
 
@@ -61,7 +92,9 @@ It installs the Debian packages (\`scripts/install-deps.sh\`), builds \`syva\`,
 \`syva-bench\`, \`syva-bench-true\` and \`syva-bench-containerd\` into
 \`\$SYVA_BUILD_DIR\` (default \`build-bench/\`), runs the host part
 (\`syva-bench tag\`, \`syva-bench-containerd\`), boots the test VM with
-\`test/vm/run-in-vm.sh --mem 2048 -- /opt/syva/guest/bench.sh\` for the rest, and
+\`test/vm/run-in-vm.sh --icount --kernel K --mem 2048 -- /opt/syva/guest/bench.sh cost\`
+on 6.1 and 6.12 for the instruction counts, then with
+\`test/vm/run-in-vm.sh --mem 2048 -- /opt/syva/guest/bench.sh\` (6.1) for the rest, and
 writes this file (\`bench/write-report.sh\`). Sources: \`bench/\`.
 
 ## Method
@@ -132,7 +165,7 @@ EOF2
 cat "$host/targets.tsv" "$vm/targets.tsv" 2>/dev/null | awk -F'\t' '{ printf "| %s | %s | %s | **%s** | %s |\n", $1, $2, $3, $4, $5 }'
 cat <<EOF2
 
-## Per-operation cost (VM)
+## Per-operation cost (VM, wall clock, emulated)
 
 ### open()+close(): the targets' own pass
 

@@ -8,8 +8,9 @@
 # Installs what it needs (scripts/install-deps.sh), builds into
 # $SYVA_BUILD_DIR (default build-bench/), measures on the host what needs no
 # BPF-LSM (host-path tagging, the containerd watcher's latency), boots the
-# test VM (test/vm/run-in-vm.sh) for everything with programs attached
-# (test/vm/guest/bench.sh), and assembles the report from the fragments each
+# test VM with --icount on 6.1 and 6.12 for instructions per operation
+# (syva-bench cost), then once more, on wall clocks, for everything else with
+# programs attached (test/vm/guest/bench.sh), and assembles the report from the fragments each
 # benchmark wrote. Leaves no pins, cgroups or trees behind.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -44,6 +45,19 @@ rm -rf "$tree"
 say "host: /tasks/create to map write, real containerd"
 "$build/syva-bench-containerd" --out-dir "$out/host" --containers "$containers" ||
 	echo "containerd latency failed" >>"$out/host/failed.txt"
+
+# Instructions per operation: a VM whose clock counts instructions
+# (--icount), once per tested kernel, before the wall-clock run.
+cost_mode=cost
+[[ $mode == quick ]] && cost_mode=cost-quick
+for k in 6.1:linux-image-cloud-amd64 6.12:linux-image-6.12-cloud-amd64; do
+	label=${k%%:*} pkg=${k#*:}
+	say "VM ($label, --icount): instructions per operation"
+	"$repo/test/vm/run-in-vm.sh" --build-dir "$build" --kernel "$pkg" --icount --mem 2048 --timeout 2400 \
+		-- /opt/syva/guest/bench.sh "$cost_mode" || echo "cost on $label (exit $?)" >>"$out/host/failed.txt"
+	mkdir -p "$out/vm-cost-$label"
+	cp -r "$build/vm/out/." "$out/vm-cost-$label/" 2>/dev/null || true
+done
 
 say "VM: the kernel benchmarks"
 vm_rc=0

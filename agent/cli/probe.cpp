@@ -20,6 +20,8 @@
 
 #include <fmt/format.h>
 
+#include "enforcer/kernel_features.h"
+
 namespace syva {
 
 namespace {
@@ -136,11 +138,23 @@ ProbeCheck check_lsm_load() {
   return pass("bpf-lsm load", "an LSM program loaded and attached to file_open (then detached)");
 }
 
+// What the programs need beyond an LSM program as such: a kernel with
+// BPF-LSM may still be too old for them (Debian 11's 5.10).
+ProbeCheck check_kernel_features() {
+  const auto features = missing_kernel_features();
+  if (!features.missing.empty()) return fail("kernel features", describe_missing_features(features.missing));
+  if (!features.asked)
+    return fail("kernel features",
+                "cannot tell: this kernel (or this user) does not create BPF maps or load LSM programs (see the "
+                "checks above)");
+  return pass("kernel features", "task storage, ring buffer and the helpers the programs call are there");
+}
+
 }  // namespace
 
 std::vector<ProbeCheck> probe_node(const std::string& containerd_sock) {
   return {check_lsm(),     check_btf(), check_bpffs(), check_cgroup2(), check_containerd(containerd_sock),
-          check_lsm_load()};
+          check_lsm_load(), check_kernel_features()};
 }
 
 std::string format_probe(const std::vector<ProbeCheck>& checks) {

@@ -14,6 +14,7 @@
 
 #include "enforcer/errors.h"
 #include "enforcer/hook_arguments.h"
+#include "enforcer/kernel_features.h"
 #include "enforcer/kernel_support.h"
 #include "enforcer/libbpf_log.h"
 #include "syva.skel.h"
@@ -62,6 +63,10 @@ Refusal refusal_in(const std::vector<std::string>& warnings) {
 }
 
 LoadedObject load_object(const std::function<void(syva_bpf&, const btf*)>& prepare, bool load_programs) {
+  if (load_programs) {
+    const auto features = missing_kernel_features();
+    if (!features.missing.empty()) throw KernelUnsupported(describe_missing_features(features.missing));
+  }
   btf* vmlinux = load_programs ? btf__load_vmlinux_btf() : nullptr;
   std::set<std::string> refused;
   LoadedObject out;

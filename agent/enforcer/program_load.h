@@ -33,7 +33,9 @@ struct LoadedObject {
 // the load (pin paths, read-only settings), with the kernel's BTF (read
 // once; null in maps-only mode or where the kernel has none). A refusal means a
 // fresh open, as libbpf loads an object once: `prepare` must be repeatable.
-// Throws KernelUnsupported when the kernel refuses the object as a whole.
+// Throws KernelUnsupported when the kernel refuses the object as a whole,
+// or lacks a feature the programs need (missing_kernel_features), asked
+// before anything is created.
 LoadedObject load_object(const std::function<void(syva_bpf&, const btf*)>& prepare, bool load_programs);
 
 // "syva_file_open" for libbpf's "prog 'syva_file_open': ..." warnings; the

@@ -180,7 +180,7 @@ TEST_CASE("syva probe on this host: the BPF-LSM load is refused, said, exit 1", 
   INFO(r.output);
   CHECK(r.exit_code == 1);
   // One line a check, each OK or FAIL, and a verdict.
-  for (const char* name : {" lsm: ", " btf: ", " bpffs: ", " cgroup2: ", " containerd: ", " bpf-lsm load: "})
+  for (const char* name : {" lsm: ", " btf: ", " bpffs: ", " cgroup2: ", " containerd: ", " bpf-lsm load: ", " kernel features: "})
     CHECK(r.output.find(name) != std::string::npos);
   CHECK(r.output.find("FAIL  containerd: /nonexistent/containerd.sock: No such file or directory") !=
         std::string::npos);
@@ -190,6 +190,8 @@ TEST_CASE("syva probe on this host: the BPF-LSM load is refused, said, exit 1", 
   CHECK(r.output.find("FAIL  bpf-lsm load: kernel ") != std::string::npos);
   CHECK(r.output.find("refused BPF_PROG_LOAD of an LSM program: Operation not permitted (errno 1)") !=
         std::string::npos);
+  // A kernel that loads no LSM program cannot be asked for the programs' features.
+  CHECK(r.output.find("FAIL  kernel features: cannot tell") != std::string::npos);
   CHECK(shell(kSyva + " probe --pin-path /x").exit_code == 64);
 }
 

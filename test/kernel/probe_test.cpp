@@ -32,5 +32,7 @@ TEST_CASE("syva probe passes every check on a BPF-LSM kernel", "[kernel][probe]"
   CHECK(r.exit_code == 0);
   CHECK(r.output.find("FAIL") == std::string::npos);
   CHECK(r.output.find("OK    bpf-lsm load: an LSM program loaded and attached to file_open") != std::string::npos);
+  CHECK(r.output.find("OK    kernel features: task storage, ring buffer and the helpers the programs call are "
+                      "there") != std::string::npos);
   CHECK(r.output.find("syva probe: this node can run Syva\n") != std::string::npos);
 }

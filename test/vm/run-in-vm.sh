@@ -9,29 +9,36 @@ set -euo pipefail
 
 usage() {
 	cat >&2 <<'EOF'
-usage: run-in-vm.sh --build-dir DIR [--kernel PKG] [--modules "overlay veth ..."]
-                    [--mem MB] [--timeout SEC] [--containerd] [--rootfs IMG] [--file PATH]...
+usage: run-in-vm.sh --build-dir DIR [--kernel PKG] [--suite SUITE] [--modules "overlay veth ..."]
+                    [--mem MB] [--timeout SEC] [--containerd] [--icount] [--rootfs IMG] [--file PATH]...
                     -- GUEST_COMMAND [ARGS...]
-  --rootfs IMG  boot a Debian root with systemd from the ext4 image IMG
-                (test/vm/debian-root.sh makes it; the image is not changed)
-                and run the command there as a systemd unit
-  --file PATH   copy PATH into the guest at /opt/syva/files/ (repeatable)
-  --kernel PKG  a Debian kernel image package: a meta-package such as
-                linux-image-cloud-amd64 (the default, Debian 12's 6.1) or
-                linux-image-6.12-cloud-amd64, or a concrete image such as
-                linux-image-6.12.117+deb12-cloud-amd64
+  --rootfs IMG   boot a Debian root with systemd from the ext4 image IMG
+                 (test/vm/debian-root.sh makes it; the image is not changed)
+                 and run the command there as a systemd unit
+  --file PATH    copy PATH into the guest at /opt/syva/files/ (repeatable)
+  --kernel PKG   a Debian kernel image package: a meta-package such as
+                 linux-image-cloud-amd64 (the default, Debian 12's 6.1) or
+                 linux-image-6.12-cloud-amd64, or a concrete image such as
+                 linux-image-6.12.117+deb12-cloud-amd64
+  --suite SUITE  take PKG from that Debian suite (e.g. bullseye, Debian 11's
+                 5.10) through a private apt configuration under DIR/vm/apt,
+                 instead of this machine's apt sources
+  --icount       one vCPU whose clock counts executed instructions
+                 (-icount shift=0,sleep=off -smp 1): for the benchmarks
 EOF
 	exit 2
 }
 say() { echo "run-in-vm: $*" >&2; }
 die() { say "error: $*"; exit 125; }
 
-build_dir='' kernel_req=linux-image-cloud-amd64 modules='' mem=1024 timeout_s=600 containerd=0 rootfs=''
+build_dir='' kernel_req=linux-image-cloud-amd64 suite='' modules='' mem=1024 timeout_s=600 containerd=0 icount=0 rootfs=''
 files=()
 while (($#)); do
 	case $1 in
 	--build-dir) build_dir=${2:?}; shift 2 ;;
 	--kernel) kernel_req=${2:?}; shift 2 ;;
+	--suite) suite=${2:?}; shift 2 ;;
+	--icount) icount=1; shift ;;
 	--modules) modules=${2?}; shift 2 ;;
 	--mem) mem=${2:?}; shift 2 ;;
 	--timeout) timeout_s=${2:?}; shift 2 ;;
@@ -46,6 +53,7 @@ done
 [[ -n $build_dir && $# -gt 0 ]] || usage
 [[ $mem =~ ^[0-9]+$ && $timeout_s =~ ^[0-9]+$ ]] || die "--mem and --timeout take whole numbers"
 [[ $kernel_req =~ ^linux-image-[A-Za-z0-9.+~-]+$ ]] || { say "--kernel takes a package name linux-image-..., not $kernel_req"; usage; }
+[[ -z $suite || $suite =~ ^[a-z]+(-[a-z]+)?$ ]] || { say "--suite takes a Debian suite name such as bullseye, not $suite"; usage; }
 [[ -d $build_dir ]] || die "build dir $build_dir does not exist"
 if [[ -n $rootfs ]]; then
 	[[ -f $rootfs ]] || die "--rootfs $rootfs: no such image"
@@ -65,9 +73,32 @@ mkdir -p "$vm/kernel"
 # vmlinuz. Cache layout under $vm/kernel:
 #   <concrete package>/            the unpacked image package, .unpacked when complete
 #   <meta package> -> <concrete>   a symlink: which image a meta-package meant
-# A package asked for by its concrete name is its own directory.
+# A package asked for by its concrete name is its own directory. A kernel
+# from another suite (--suite) is cached the same way under $vm/kernel/SUITE/.
+#
+# apt_opts: the options every apt command here takes. Empty for this
+# machine's sources; with --suite, a private configuration under
+# $vm/apt/SUITE (its own sources list, package lists, cache and an empty
+# dpkg status) signed by Debian's archive keyring: the host's apt sources and
+# lists are never touched.
+apt_opts=()
+private_apt() {
+	local dir=$vm/apt/$suite
+	mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial" "$dir/sources.list.d" "$dir/preferences.d"
+	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $suite main" \
+		>"$dir/sources.list"
+	[[ -e $dir/status ]] || : >"$dir/status"
+	apt_opts=(-o "Dir::Etc::sourcelist=$dir/sources.list" -o "Dir::Etc::sourceparts=$dir/sources.list.d"
+		-o "Dir::Etc::preferencesparts=$dir/preferences.d" -o "Dir::State::Lists=$dir/lists"
+		-o "Dir::Cache=$dir/cache" -o "Dir::State::status=$dir/status" -o Acquire::Languages=none)
+}
 fetch_kernel() {
 	local cache=$vm/kernel want=$kernel_req
+	if [[ -n $suite ]]; then
+		cache=$vm/kernel/$suite
+		mkdir -p "$cache"
+		private_apt
+	fi
 	# A cached kernel wins without asking apt: runs stay reproducible and work
 	# offline. Deleting $cache/$want moves that package to its newest image.
 	if [[ -e $cache/$want/.unpacked ]]; then
@@ -84,18 +115,25 @@ fetch_kernel() {
 		# linux-image-* and is used as it is.
 		resolve() {
 			local dep
-			apt-cache show "$want" >/dev/null 2>&1 || return 1
-			dep=$(apt-cache depends "$want" 2>/dev/null |
+			apt-cache "${apt_opts[@]}" show "$want" >/dev/null 2>&1 || return 1
+			dep=$(apt-cache "${apt_opts[@]}" depends "$want" 2>/dev/null |
 				awk '$1 == "Depends:" && $2 ~ /^linux-image-/ { print $2; exit }')
 			echo "${dep:-$want}"
 		}
 		kpkg=$(resolve || true)
 		if [[ -z $kpkg ]]; then
-			say "apt does not know $want; running apt-get update"
 			local sudo=''; ((EUID == 0)) || sudo=sudo
-			$sudo apt-get update -qq
+			if [[ -n $suite ]]; then
+				say "fetching $suite's package lists into $vm/apt/$suite"
+				# The lists are private files here, written by whoever runs this.
+				sudo=''
+				apt_opts+=(-o APT::Sandbox::User="$(id -un)")
+			else
+				say "apt does not know $want; running apt-get update"
+			fi
+			$sudo apt-get "${apt_opts[@]}" update -qq || die "apt-get update${suite:+ of $suite} failed"
 			kpkg=$(resolve || true)
-			[[ -n $kpkg ]] || die "apt-cache still does not know $want (apt-cache search linux-image- lists what it knows)"
+			[[ -n $kpkg ]] || die "apt-cache still does not know $want${suite:+ in $suite} (apt-cache search linux-image- lists what it knows)"
 		fi
 		[[ $kpkg =~ ^linux-image-[A-Za-z0-9.+~-]+$ ]] || die "$want resolves to an unexpected package name: $kpkg"
 		if [[ -e $cache/$kpkg/.unpacked ]]; then
@@ -107,7 +145,7 @@ fetch_kernel() {
 			mkdir -p "$dl"
 			# As root apt wants to drop to user _apt, which cannot write here.
 			local sandbox=(); ((EUID != 0)) || sandbox=(-o APT::Sandbox::User=root)
-			(cd "$dl" && apt-get -q "${sandbox[@]}" download "$kpkg") || die "apt-get download $kpkg failed"
+			(cd "$dl" && apt-get -q "${apt_opts[@]}" "${sandbox[@]}" download "$kpkg") || die "apt-get download $kpkg failed"
 			dpkg -x "$dl/$kpkg"_*.deb "$cache/$kpkg"
 			rm -rf "$dl"
 			compgen -G "$cache/$kpkg/boot/vmlinuz-*" >/dev/null ||
@@ -307,6 +345,12 @@ build_initramfs "$@"
 # hit the patch's int3 after the patch was done and the guest panicked.
 accel=(-accel "${SYVA_VM_ACCEL:-tcg,thread=single}")
 say "accelerator: ${SYVA_VM_ACCEL:-tcg,thread=single} (set SYVA_VM_ACCEL=kvm to use KVM where it runs stock kernels)"
+# --icount: the guest's clock advances by executed instructions (shift=0: one
+# nanosecond each; sleep=off: idle time is skipped, not waited), so a time
+# measured in the guest is an instruction count, whatever else the host runs.
+# One vCPU, as icount runs all vCPUs in one thread in turn.
+cpus=(-smp 2)
+((icount == 0)) || { cpus=(-smp 1 -icount shift=0,sleep=off); say "icount: one vCPU, guest time = instructions executed"; }
 console=$vm/console.log
 out=$vm/out
 rm -rf "$out"; mkdir -p "$out"
@@ -325,7 +369,7 @@ set +e
 disk=()
 [[ -z $rootfs ]] || disk=(-snapshot -drive "file=$rootfs,format=raw,if=virtio")
 timeout --foreground -k 10 "$timeout_s" qemu-system-x86_64 "${accel[@]}" \
-	-m "$mem" -smp 2 -display none -serial stdio -nic none -no-reboot "${disk[@]}" \
+	-m "$mem" "${cpus[@]}" -display none -serial stdio -nic none -no-reboot "${disk[@]}" \
 	-kernel "$vmlinuz" -initrd "$vm/initramfs.cpio.gz" \
 	-append "console=ttyS0 quiet panic=-1 lsm=lockdown,capability,bpf ${SYVA_VM_KERNEL_ARGS:-}" \
 	</dev/null 2>&1 | tee "$console"

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # In the VM: Syva's benchmarks that need BPF-LSM (scripts/bench.sh boots the
 # VM with this and writes bench/REPORT.md from what comes back). Every result
-# file goes to the host through emit-file.sh. Usage: bench.sh [quick]
-# ("quick": few rounds and a small tree, to check the plumbing).
+# file goes to the host through emit-file.sh. Usage: bench.sh [quick|cost|cost-quick]
+# ("quick": few rounds and a small tree, to check the plumbing; "cost": only
+# the instruction counts, in a VM booted with run-in-vm.sh --icount).
 set -u
 mode=${1:-full}
 out=/tmp/syva-bench/out
@@ -23,6 +24,24 @@ fi
 	echo "mem_mib=$(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo)"
 	echo "mode=$mode"
 } >"$out/guest.txt"
+
+emit_all() {
+	for f in "$out"/*; do
+		sh /opt/syva/guest/emit-file.sh "$(basename "$f")" "$f"
+	done
+}
+
+case $mode in
+cost | cost-quick)
+	batch=20000000
+	[ "$mode" = cost-quick ] && batch=2000000
+	syva-bench cost --out-dir "$out" --batch-instructions $batch --repeats 5
+	rc=$?
+	[ $rc -eq 0 ] || echo cost >>"$out/failed.txt"
+	emit_all
+	exit $rc
+	;;
+esac
 
 rc=0
 # One benchmark; a failure is recorded and the others still run.
@@ -71,7 +90,5 @@ events() {
 }
 step events events
 
-for f in "$out"/*; do
-	sh /opt/syva/guest/emit-file.sh "$(basename "$f")" "$f"
-done
+emit_all
 exit $rc
