@@ -23,6 +23,7 @@
 #include <string>
 
 #include "kernel/zone_fixture.h"
+#include "support/ip_address.h"
 #include "support/exit_codes.h"
 #include "policy/egress_rule.h"
 
@@ -72,27 +73,9 @@ struct Listener {
   ~Listener() { close(fd); }
 };
 
-sockaddr_storage address(const char* ip, uint16_t port, socklen_t& len) {
-  sockaddr_storage ss{};
-  if (strchr(ip, ':')) {
-    auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
-    a->sin6_family = AF_INET6;
-    a->sin6_port = htons(port);
-    inet_pton(AF_INET6, ip, &a->sin6_addr);
-    len = sizeof(*a);
-  } else {
-    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
-    a->sin_family = AF_INET;
-    a->sin_port = htons(port);
-    inet_pton(AF_INET, ip, &a->sin_addr);
-    len = sizeof(*a);
-  }
-  return ss;
-}
-
 int tcp_connect(const char* ip, uint16_t port) {
   socklen_t len;
-  auto ss = address(ip, port, len);
+  auto ss = syva::test::ip_sockaddr(ip, port, len);
   int fd = socket(ss.ss_family, SOCK_STREAM, 0);
   int rc = connect(fd, reinterpret_cast<sockaddr*>(&ss), len) == 0 ? 0 : errno;
   close(fd);
@@ -101,7 +84,7 @@ int tcp_connect(const char* ip, uint16_t port) {
 
 int udp_sendto(const char* ip, uint16_t port) {
   socklen_t len;
-  auto ss = address(ip, port, len);
+  auto ss = syva::test::ip_sockaddr(ip, port, len);
   int fd = socket(ss.ss_family, SOCK_DGRAM, 0);
   int rc = sendto(fd, "x", 1, 0, reinterpret_cast<sockaddr*>(&ss), len) == 1 ? 0 : errno;
   close(fd);

@@ -35,6 +35,7 @@
 
 #include "kernel/agent_process.h"
 #include "kernel/zone_fixture.h"
+#include "support/ip_address.h"
 #include "support/exit_codes.h"
 
 using namespace syva;
@@ -169,31 +170,13 @@ struct NodeAddresses {
   ~NodeAddresses() { enforcer().set_node_addresses({}); }
 };
 
-sockaddr_storage sockaddr_of(const char* ip, uint16_t port, socklen_t& len) {
-  sockaddr_storage ss{};
-  if (strchr(ip, ':')) {
-    auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
-    a->sin6_family = AF_INET6;
-    a->sin6_port = htons(port);
-    inet_pton(AF_INET6, ip, &a->sin6_addr);
-    len = sizeof(*a);
-  } else {
-    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
-    a->sin_family = AF_INET;
-    a->sin_port = htons(port);
-    inet_pton(AF_INET, ip, &a->sin_addr);
-    len = sizeof(*a);
-  }
-  return ss;
-}
-
 // A TCP connect from namespace `ns` (null: the node's): 0 when the handshake
 // completed, EPERM when the sender's side refused, ETIMEDOUT when no answer
 // came (the receiving side dropped the request).
 int tcp_connect(const NetNs* ns, const char* ip) {
   if (ns && !ns->enter()) return SYVA_TEST_EXIT_STEP1;
   socklen_t len;
-  auto ss = sockaddr_of(ip, kTcpPort, len);
+  auto ss = syva::test::ip_sockaddr(ip, kTcpPort, len);
   int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
   if (connect(fd, reinterpret_cast<sockaddr*>(&ss), len) == 0) return 0;
   if (errno != EINPROGRESS) return errno;
@@ -208,7 +191,7 @@ int tcp_connect(const NetNs* ns, const char* ip) {
 int udp_send(const NetNs* ns, const char* ip) {
   if (ns && !ns->enter()) return SYVA_TEST_EXIT_STEP1;
   socklen_t len;
-  auto ss = sockaddr_of(ip, kUdpPort, len);
+  auto ss = syva::test::ip_sockaddr(ip, kUdpPort, len);
   int fd = socket(ss.ss_family, SOCK_DGRAM, 0);
   return sendto(fd, "x", 1, 0, reinterpret_cast<sockaddr*>(&ss), len) == 1 ? 0 : errno;
 }
