@@ -29,6 +29,7 @@
 
 using namespace syva;
 using namespace syva::ktest;
+using syva::test::address_of;
 
 namespace {
 
@@ -427,17 +428,6 @@ void apply_paired(bool alpha_beta_allowed) {
   p.egress = rules_for(kAlpha, {"10.0.0.0/8", "fd00::/16"});
   if (alpha_beta_allowed) p.pairs = {{kAlpha, kBeta}, {kBeta, kAlpha}};
   enforcer().apply_policy(p);
-}
-
-syva_address address_of(const char* ip) {
-  syva_address a{};
-  if (strchr(ip, ':')) {
-    inet_pton(AF_INET6, ip, a.addr);
-  } else {
-    a.addr[10] = a.addr[11] = 0xff;
-    inet_pton(AF_INET, ip, &a.addr[12]);
-  }
-  return a;
 }
 
 // An address_zone entry for the test's lifetime, as the agent keeps one per

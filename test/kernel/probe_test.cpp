@@ -10,6 +10,7 @@
 #include <string>
 
 #include "kernel/agent_process.h"
+#include "support/unix_listener.h"
 #include "support/shell.h"
 
 using syva::ktest::syva_binary;
@@ -17,17 +18,9 @@ using syva::test::shell;
 
 TEST_CASE("syva probe passes every check on a BPF-LSM kernel", "[kernel][probe]") {
   // A listening socket stands in for containerd: the probe only connects.
-  const std::string sock = "/tmp/syva-probe-test.sock";
-  unlink(sock.c_str());
-  const int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  memcpy(addr.sun_path, sock.c_str(), sock.size() + 1);
-  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
-  REQUIRE(listen(fd, 4) == 0);
-  auto r = shell(syva_binary() + " probe --containerd-sock " + sock);
-  close(fd);
-  unlink(sock.c_str());
+  const syva::test::UnixListener containerd("/tmp/syva-probe-test.sock");
+  REQUIRE(containerd.listening());
+  auto r = shell(syva_binary() + " probe --containerd-sock " + containerd.path());
   INFO(r.output);
   CHECK(r.exit_code == 0);
   CHECK(r.output.find("FAIL") == std::string::npos);

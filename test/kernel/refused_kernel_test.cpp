@@ -17,6 +17,7 @@
 #include <string>
 
 #include "kernel/agent_process.h"
+#include "support/unix_listener.h"
 #include "support/shell.h"
 
 using syva::ktest::syva_binary;
@@ -51,17 +52,9 @@ TEST_CASE("a kernel with BPF-LSM but without task storage is refused at start, n
 
   // A listening socket stands in for containerd, so the only failures left
   // in the probe are the kernel's.
-  const std::string sock = "/tmp/syva-refused-kernel.sock";
-  unlink(sock.c_str());
-  const int fd = socket(AF_UNIX, SOCK_STREAM, 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  memcpy(addr.sun_path, sock.c_str(), sock.size() + 1);
-  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
-  REQUIRE(listen(fd, 4) == 0);
-  auto probe = shell(syva_binary() + " probe --containerd-sock " + sock);
-  close(fd);
-  unlink(sock.c_str());
+  const syva::test::UnixListener containerd("/tmp/syva-refused-kernel.sock");
+  REQUIRE(containerd.listening());
+  auto probe = shell(syva_binary() + " probe --containerd-sock " + containerd.path());
   {
     INFO(probe.output);
     CHECK(probe.exit_code == 1);

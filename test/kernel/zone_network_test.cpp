@@ -40,6 +40,7 @@
 
 using namespace syva;
 using namespace syva::ktest;
+using syva::test::address_of;
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
@@ -138,17 +139,6 @@ struct Pods {
   // the rest goes with the namespaces.
   ~Pods() { sh(ip_tool() + " link del syva-zn-n 2>/dev/null; " + ip_tool() + " link del syva-zn-a 2>/dev/null"); }
 };
-
-syva_address address_of(const char* ip) {
-  syva_address a{};
-  if (strchr(ip, ':')) {
-    inet_pton(AF_INET6, ip, a.addr);
-  } else {
-    a.addr[10] = a.addr[11] = 0xff;
-    inet_pton(AF_INET, ip, &a.addr[12]);
-  }
-  return a;
-}
 
 // address_zone entries for the test's lifetime, as the agent keeps them.
 struct Owned {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// A socket address for a numeric IPv4 or IPv6 address and a port, as the
-// network tests connect and send to.
+// Numeric IPv4 and IPv6 addresses as the network tests use them: socket
+// addresses to connect and send to, and address_zone keys.
 #pragma once
 
 #include <arpa/inet.h>
@@ -9,6 +9,8 @@
 
 #include <cstdint>
 #include <cstring>
+
+#include "syva_abi.h"
 
 namespace syva::test {
 
@@ -28,6 +30,18 @@ inline sockaddr_storage ip_sockaddr(const char* ip, uint16_t port, socklen_t& le
     len = sizeof(*a);
   }
   return ss;
+}
+
+// The key of address_zone: IPv6, IPv4 mapped (::ffff:a.b.c.d).
+inline syva_address address_of(const char* ip) {
+  syva_address a{};
+  if (strchr(ip, ':')) {
+    inet_pton(AF_INET6, ip, a.addr);
+  } else {
+    a.addr[10] = a.addr[11] = 0xff;
+    inet_pton(AF_INET, ip, &a.addr[12]);
+  }
+  return a;
 }
 
 }  // namespace syva::test
