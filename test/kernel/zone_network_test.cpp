@@ -57,47 +57,36 @@ constexpr int kListenFd = 100;
 constexpr int kUdpFd = 101;
 
 // A network namespace held open by a sleeping child, its lo up.
+void new_netns_with_lo() {
+  if (unshare(CLONE_NEWNET) != 0) _exit(SYVA_TEST_EXIT_STEP1);
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  ifreq ifr{};
+  strcpy(ifr.ifr_name, "lo");
+  ifr.ifr_flags = IFF_UP | IFF_LOOPBACK | IFF_RUNNING;
+  if (ioctl(fd, SIOCSIFFLAGS, &ifr) != 0) _exit(SYVA_TEST_EXIT_STEP2);
+  close(fd);
+}
+
 struct NetNs {
-  pid_t pid;
+  Target holder{nullptr, new_netns_with_lo};  // its interfaces (and their veth peers) go with it
   int fd = -1;
   NetNs() {
-    int ready[2];
-    REQUIRE(pipe(ready) == 0);
-    pid = fork();
-    if (pid == 0) {
-      close(ready[0]);
-      if (unshare(CLONE_NEWNET) != 0) _exit(SYVA_TEST_EXIT_STEP1);
-      int fd = socket(AF_INET, SOCK_DGRAM, 0);
-      ifreq ifr{};
-      strcpy(ifr.ifr_name, "lo");
-      ifr.ifr_flags = IFF_UP | IFF_LOOPBACK | IFF_RUNNING;
-      if (ioctl(fd, SIOCSIFFLAGS, &ifr) != 0) _exit(SYVA_TEST_EXIT_STEP2);
-      close(fd);
-      [[maybe_unused]] ssize_t n = write(ready[1], "r", 1);
-      for (;;) pause();
-    }
-    close(ready[1]);
-    char c;
-    REQUIRE(read(ready[0], &c, 1) == 1);
-    close(ready[0]);
     fd = open(path().c_str(), O_RDONLY);
     REQUIRE(fd >= 0);
   }
-  ~NetNs() {  // its interfaces (and their veth peers) go with it
-    close(fd);
-    kill(pid, SIGKILL);
-    waitpid(pid, nullptr, 0);
-  }
-  std::string path() const { return "/proc/" + std::to_string(pid) + "/ns/net"; }
+  ~NetNs() { close(fd); }
+  pid_t pid() const { return holder.pid(); }
+  std::string path() const { return "/proc/" + std::to_string(pid()) + "/ns/net"; }
   // In a child: joins this namespace; false on failure. The descriptor is
   // the parent's, so a zoned child opens nothing of the holder's.
   bool enter() const { return fd >= 0 && setns(fd, CLONE_NEWNET) == 0; }
   // Runs a shell command inside the namespace: 0 when it succeeded.
   int sh(const std::string& command) const {
-    return run_in(nullptr, [&] {
-             if (!enter()) return SYVA_TEST_EXIT_STEP1;
-             return system(command.c_str()) == 0 ? 0 : SYVA_TEST_EXIT_STEP2;
-           })
+    return run_in(nullptr,
+                  [&] {
+                    if (!enter()) return SYVA_TEST_EXIT_STEP1;
+                    return system(command.c_str()) == 0 ? 0 : SYVA_TEST_EXIT_STEP2;
+                  })
         .err;
   }
 };
@@ -127,13 +116,14 @@ struct Pods {
              " nodad && " + ip + " link set " + dev + " up";
     };
     ok = sh(ip + " link add syva-zn-a type veth peer name syva-zn-b") == 0 &&
-         sh(ip + " link set syva-zn-a netns " + std::to_string(a.pid)) == 0 &&
-         sh(ip + " link set syva-zn-b netns " + std::to_string(b.pid)) == 0 &&
+         sh(ip + " link set syva-zn-a netns " + std::to_string(a.pid())) == 0 &&
+         sh(ip + " link set syva-zn-b netns " + std::to_string(b.pid())) == 0 &&
          sh(ip + " link add syva-zn-n type veth peer name syva-zn-nb") == 0 &&
-         sh(ip + " link set syva-zn-nb netns " + std::to_string(b.pid)) == 0 &&
+         sh(ip + " link set syva-zn-nb netns " + std::to_string(b.pid())) == 0 &&
          sh(in("syva-zn-n", "10.78.0.1/24", "fd78::1/64")) == 0 &&
          a.sh(in("syva-zn-a", "10.77.0.1/24", "fd77::1/64")) == 0 &&
-         b.sh(in("syva-zn-b", "10.77.0.2/24", "fd77::2/64") + " && " + in("syva-zn-nb", "10.78.0.2/24", "fd78::2/64")) == 0;
+         b.sh(in("syva-zn-b", "10.77.0.2/24", "fd77::2/64") + " && " +
+              in("syva-zn-nb", "10.78.0.2/24", "fd78::2/64")) == 0;
   }
   // A veth left in the node's namespace by a setup that stopped half-way;
   // the rest goes with the namespaces.
