@@ -94,8 +94,7 @@ void check_capacity(const syva_bpf* skel, const CompiledPolicy& compiled, size_t
   // Pairs and egress rules: the old ones leave before the new ones come.
   refuse(skel->maps.zone_allowed_comms, pairs, "allowed pairs");
   std::set<std::string> egress;  // keys as bytes: equal keys are one entry
-  for (const auto& [key, value] : compiled.egress)
-    egress.emplace(reinterpret_cast<const char*>(&key), sizeof(key));
+  for (const auto& [key, value] : compiled.egress) egress.emplace(reinterpret_cast<const char*>(&key), sizeof(key));
   refuse(skel->maps.egress_rules, egress.size(), "egress rules");
   // Owned inodes: the new ones come before the old ones leave.
   const int inodes_fd = bpf_map__fd(skel->maps.inode_zone);
@@ -111,8 +110,8 @@ void Enforcer::apply_policy(const CompiledPolicy& compiled) {
   std::lock_guard lock(zones_mutex_);
   const auto slots = assign_zone_ids(zone_names_, compiled.zone_names, zones_in_use());
   if (slots.size() >= SYVA_FIRST_STATE_ZONE)
-    throw PolicyNotApplied(fmt::format("zone table full: {} zones with the ones still in use, at most {}",
-                                       slots.size(), SYVA_FIRST_STATE_ZONE - 1));
+    throw PolicyNotApplied(fmt::format("zone table full: {} zones with the ones still in use, at most {}", slots.size(),
+                                       SYVA_FIRST_STATE_ZONE - 1));
   std::set<std::pair<uint32_t, uint32_t>> pairs;
   for (const auto& p : compiled.pairs) pairs.emplace(p.a, p.b);
   check_capacity(skel_, compiled, pairs.size());

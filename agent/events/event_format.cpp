@@ -96,8 +96,8 @@ std::string format_target(const syva_event& e) {
       break;
     }
     case SYVA_HOOK_IPC_PERMISSION:
-      line += fmt::format(" ipc_id={} ipc_key={:#x} target_cgroup={} access={:#o}", e.ino, e.dev, e.target_cgroup,
-                          e.aux);
+      line +=
+          fmt::format(" ipc_id={} ipc_key={:#x} target_cgroup={} access={:#o}", e.ino, e.dev, e.target_cgroup, e.aux);
       break;
     case SYVA_HOOK_IPC_CONTROL:
       line += fmt::format(" ipc_id={} ipc_key={:#x} target_cgroup={} cmd={}", e.ino, e.dev, e.target_cgroup, e.aux);
@@ -147,11 +147,15 @@ nlohmann::ordered_json container_of(uint64_t cgroup, const OriginLookup& origin)
   if (!origin || cgroup == 0) return nullptr;
   const auto c = origin(cgroup);
   if (!c) return nullptr;
+  // A container outside Kubernetes has no pod: null, not "".
+  auto or_null = [](const std::string& v) {
+    return v.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(v);
+  };
   nlohmann::ordered_json j;
   j["id"] = c->id;
   j["namespace"] = c->ns;
-  j["pod_namespace"] = c->pod_namespace.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(c->pod_namespace);
-  j["pod_name"] = c->pod_name.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(c->pod_name);
+  j["pod_namespace"] = or_null(c->pod_namespace);
+  j["pod_name"] = or_null(c->pod_name);
   j["image"] = c->image;
   return j;
 }

@@ -192,8 +192,8 @@ void ContainerdWatcher::set_admission(AdmissionTable zones) {
   admission_ = std::move(zones);
 }
 
-std::optional<Member> ContainerdWatcher::member_for(const ZoneClaim& claim, const std::string& ns, const std::string& id,
-                                                    uint32_t pid) {
+std::optional<Member> ContainerdWatcher::member_for(const ZoneClaim& claim, const std::string& ns,
+                                                    const std::string& id, uint32_t pid) {
   Placement p;
   {
     std::lock_guard lock(admission_mutex_);
