@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -18,6 +19,45 @@ uint32_t CompiledPolicy::id_of(std::string_view zone) const {
   if (it == zone_names.end() || *it != zone) return SYVA_ZONE_NONE;
   return static_cast<uint32_t>(it - zone_names.begin()) + 1;
 }
+
+namespace {
+
+// What the fixed-size kernel maps cannot hold is refused here, so `syva
+// check` says so offline; the agent checks again before writing, counting
+// what the last policy and running containers hold too.
+void check_map_capacity(const std::vector<ZonePolicy>& zones, const CompiledPolicy& out,
+                        std::vector<std::string>& problems) {
+  if (zones.size() > SYVA_FIRST_STATE_ZONE - 1) {
+    const ZonePolicy& first_over = zones[SYVA_FIRST_STATE_ZONE - 1];
+    problems.push_back(fmt::format("{}: [zone]: {} zones, and the kernel's zone table holds at most {}",
+                                   first_over.file, zones.size(), SYVA_FIRST_STATE_ZONE - 1));
+  }
+  std::set<std::string> egress;  // keys as bytes: equal keys are one entry
+  std::map<uint32_t, size_t> egress_of_zone;
+  for (const auto& [key, value] : out.egress) {
+    if (egress.emplace(reinterpret_cast<const char*>(&key), sizeof(key)).second) ++egress_of_zone[key.zone];
+  }
+  if (egress.size() > SYVA_MAX_EGRESS_RULES) {
+    const auto most = std::max_element(egress_of_zone.begin(), egress_of_zone.end(),
+                                       [](const auto& a, const auto& b) { return a.second < b.second; });
+    const ZonePolicy& z = zones[most->first - 1];
+    problems.push_back(fmt::format(
+        "{}:{}: [network] allowed_egress: the policies need {} egress rules and the kernel map egress_rules holds {} "
+        "(this file: {})",
+        z.allowed_egress_pos.file, z.allowed_egress_pos.line, egress.size(), SYVA_MAX_EGRESS_RULES, most->second));
+  }
+  if (out.pairs.size() > SYVA_MAX_PAIRS) {
+    const auto most = std::max_element(zones.begin(), zones.end(), [](const auto& a, const auto& b) {
+      return a.allowed_zones.size() < b.allowed_zones.size();
+    });
+    problems.push_back(fmt::format(
+        "{}:{}: [network] allowed_zones: the policies allow {} pairs (both orders) and the kernel map "
+        "zone_allowed_comms holds {}",
+        most->file, most->allowed_zones.front().pos.line, out.pairs.size(), SYVA_MAX_PAIRS));
+  }
+}
+
+}  // namespace
 
 CompiledPolicy compile_policy(const std::vector<ZonePolicy>& zones, size_t max_inodes) {
   CompiledPolicy out;
@@ -68,6 +108,7 @@ CompiledPolicy compile_policy(const std::vector<ZonePolicy>& zones, size_t max_i
       out.egress.push_back(entry);
   }
   out.inodes = tag_host_paths(zones, out, max_inodes, problems, out.degraded);
+  check_map_capacity(zones, out, problems);
   if (!problems.empty()) throw PolicyError(std::move(problems));
   return out;
 }

@@ -413,9 +413,10 @@ TEST_CASE("agent: a policy the kernel's maps cannot hold is refused before anyth
   policies.publish({{"database.toml", "[network]\nallowed_zones = [\"frontend\"]\n"},
                     {"frontend.toml", "[network]\nmode = \"bridged\"\nallowed_zones = [\"database\"]\n"
                                       "allowed_egress = [" + rules + "]\n"}});
-  REQUIRE(agent.wait_for("applying the new policy failed"));
+  REQUIRE(agent.wait_for("policy change rejected"));
   INFO(agent.log());
-  CHECK(agent.log().find(fmt::format("it needs {} egress rules and the kernel map egress_rules holds {}",
+  CHECK(agent.log().find(fmt::format("frontend.toml:3: [network] allowed_egress: the policies need {} egress rules "
+                                     "and the kernel map egress_rules holds {}",
                                      SYVA_MAX_EGRESS_RULES + 1, SYVA_MAX_EGRESS_RULES)) != std::string::npos);
   CHECK(run_in(&frontend, [&] { return open_file(secret); }).err == EPERM);
   auto status = shell(syva_binary() + " status --pin-path " + kPin);

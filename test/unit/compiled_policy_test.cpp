@@ -4,6 +4,8 @@
 
 #include <filesystem>
 
+#include <fmt/format.h>
+
 #include "enforcer/kernel_ids.h"
 #include "policy/compiled_policy.h"
 #include "policy/egress_rule.h"
@@ -177,4 +179,27 @@ TEST_CASE("writable_paths are enforced only when given, as the container sees th
   CHECK(std::string(p.writable[0].second.paths[0]) == "/data");  // normalised
   CHECK(std::string(p.writable[0].second.paths[1]) == "/tmp");
   CHECK(p.writable[1].second.count == 0);
+}
+
+TEST_CASE("a policy the kernel's maps cannot hold is refused offline, naming the file that adds most",
+          "[compile][capacity]") {
+  test::PolicyDir dir;
+  std::string rules;
+  for (uint32_t i = 0; i < SYVA_MAX_EGRESS_RULES; ++i)
+    rules += fmt::format("{}\"10.{}.{}.0/24:443\"", rules.empty() ? "" : ", ", i / 256, i % 256);
+  dir.write("big.toml", "[network]\nmode = \"bridged\"\nallowed_egress = [" + rules + "]\n");
+  dir.write("small.toml", "[network]\nmode = \"bridged\"\nallowed_egress = [\"192.168.0.0/16:80\"]\n");
+  const auto zones = load_policy_dir(dir.path());
+  try {
+    compile_policy(zones);
+    FAIL("accepted");
+  } catch (const PolicyError& e) {
+    REQUIRE(e.problems().size() == 1);
+    CHECK(e.problems()[0].find(fmt::format("big.toml:3: [network] allowed_egress: the policies need {} egress rules "
+                                           "and the kernel map egress_rules holds {} (this file: {})",
+                                           SYVA_MAX_EGRESS_RULES + 1, SYVA_MAX_EGRESS_RULES,
+                                           SYVA_MAX_EGRESS_RULES)) != std::string::npos);
+  }
+  dir.write("small.toml", "[network]\nmode = \"bridged\"\n");
+  CHECK(compile_policy(load_policy_dir(dir.path())).egress.size() == SYVA_MAX_EGRESS_RULES);
 }

@@ -10,6 +10,6 @@ rc=$?
 if [ -f /opt/syva/files/syva-image.tar ]; then
 	sh /opt/syva/guest/image-test.sh || rc=1
 else
-	echo "image-test: skipped: no image archive staged (SYVA_TEST_IMAGE=1 scripts/test.sh builds it with scripts/build-image.sh)"
+	echo "image-test: skipped: no image archive staged (scripts/build-image.sh builds it; scripts/test.sh counts this as a failure)"
 fi
 exit $rc
