@@ -415,7 +415,7 @@ TEST_CASE("agent: a policy the kernel's maps cannot hold is refused before anyth
                                       "allowed_egress = [" + rules + "]\n"}});
   REQUIRE(agent.wait_for("policy change rejected"));
   INFO(agent.log());
-  CHECK(agent.log().find(fmt::format("frontend.toml:3: [network] allowed_egress: the policies need {} egress rules "
+  CHECK(agent.log().find(fmt::format("frontend.toml:4: [network] allowed_egress: the policies need {} egress rules "
                                      "and the kernel map egress_rules holds {}",
                                      SYVA_MAX_EGRESS_RULES + 1, SYVA_MAX_EGRESS_RULES)) != std::string::npos);
   CHECK(run_in(&frontend, [&] { return open_file(secret); }).err == EPERM);
