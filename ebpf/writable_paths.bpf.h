@@ -120,7 +120,11 @@ static __always_inline int prepend_name(char *buf, struct dentry *dentry)
 	__u32 start = *(__u32 *)(buf + SYVA_WALK_START_AT);
 	__u32 at;
 
-	if (len == 0 || len > SYVA_NAME_MAX || start > SYVA_WALK_END)
+	/* Each bound is tested on its own: folded into one test of a derived
+	 * value, it would not bound the register the verifier checks. */
+	if (len > SYVA_NAME_MAX)
+		return 0;
+	if (start > SYVA_WALK_END)
 		return 0;
 	at = start - len - 1;
 	if (at > SYVA_WALK_END) /* also what start < len + 1 wraps to */
