@@ -2,10 +2,13 @@
 // SIGIO's owner record against a flood: a zone that sets the owner of more
 // files than the record could once hold still does not become the host
 // when the I/O completes in the host's context. And a file whose owner has
-// no record sends no signal at all.
+// no record sends no signal at all, SIGIO (or F_SETSIG's) nor SIGURG.
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -17,6 +20,8 @@
 #include <fstream>
 #include <set>
 #include <string>
+#include <tuple>
+#include <utility>
 
 #include "kernel/zone_fixture.h"
 #include "support/exit_codes.h"
@@ -75,12 +80,15 @@ std::set<uint64_t> sigio_records_of(uint32_t zone) {
   return keys;
 }
 
-// Arms `read_end` in `cgroup` (zone `zone`) to SIGKILL `target`, then takes
-// its record away: the state a record map that was full, or an owner set
-// before Syva attached, leaves. False if the record was not found.
-bool arm_without_record(const Cgroup* cgroup, uint32_t zone, int read_end, pid_t target) {
+// Arms `read_end` in `cgroup` (zone `zone`) to SIGKILL `target` (with
+// `urgent`: only the owner set, for SIGURG), then takes its record away: the
+// state a record map that was full, or an owner set before Syva attached,
+// leaves. False if the record was not found.
+bool arm_without_record(const Cgroup* cgroup, uint32_t zone, int read_end, pid_t target, bool urgent = false) {
   const auto before = sigio_records_of(zone);
-  if (arm(cgroup, read_end, target, 0).err != 0) return false;
+  const int armed = urgent ? run_in(cgroup, [=] { return fcntl(read_end, F_SETOWN, target) == 0 ? 0 : errno; }).err
+                           : arm(cgroup, read_end, target, 0).err;
+  if (armed != 0) return false;
   std::set<uint64_t> added;
   for (uint64_t key : sigio_records_of(zone))
     if (!before.count(key)) added.insert(key);
@@ -88,7 +96,86 @@ bool arm_without_record(const Cgroup* cgroup, uint32_t zone, int read_end, pid_t
   return bpf_map_delete_elem(sigio_records_fd(), &*added.begin()) == 0;
 }
 
+// A TCP connection over loopback: {client, the accepted server side}.
+std::pair<int, int> tcp_pair() {
+  const int listener = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  REQUIRE(listener >= 0);
+  REQUIRE(bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
+  REQUIRE(listen(listener, 1) == 0);
+  REQUIRE(getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+  const int client = socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(connect(client, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
+  const int server = accept(listener, nullptr, nullptr);
+  REQUIRE(server >= 0);
+  close(listener);
+  return {client, server};
+}
+
+// Whether SIGURG, which `pid` blocks, is pending for it: the signal would
+// otherwise be ignored and leave no trace.
+bool sigurg_pending(pid_t pid) {
+  for (int i = 0; i < 50; ++i) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(status, line);)
+      if (line.starts_with("SigPnd:") || line.starts_with("ShdPnd:"))
+        if (std::stoull(line.substr(7), nullptr, 16) & (1ULL << (SIGURG - 1))) return true;
+    usleep(10'000);
+  }
+  return false;
+}
+
+void block_sigurg() {
+  sigset_t urg;
+  sigemptyset(&urg);
+  sigaddset(&urg, SIGURG);
+  sigprocmask(SIG_BLOCK, &urg, nullptr);
+}
+
 }  // namespace
+
+TEST_CASE("sigio: SIGURG for a socket whose owner has no record is not sent; with a record, within a zone, it is",
+          "[kernel][sigio]") {
+  REQUIRE_BPF_LSM();
+  apply_policy(false);
+  Cgroup alpha("sigurg-alpha", kAlpha);
+  Cgroup beta("sigurg-beta", kBeta);
+  drain_events();
+  const auto before = counters(SYVA_HOOK_SIGIO);
+
+  // Alpha's owner of the server side, aimed at beta's process; urgent data
+  // sent by the host.
+  auto [client, server] = tcp_pair();
+  Target victim(&beta, block_sigurg);
+  REQUIRE(arm_without_record(&alpha, kAlpha, server, victim.pid(), true));
+  REQUIRE(send(client, "!", 1, MSG_OOB) == 1);
+  CHECK_FALSE(sigurg_pending(victim.pid()));
+  CHECK(counters(SYVA_HOOK_SIGIO).error - before.error == 1);
+  size_t events = 0;
+  for (const auto& e : drain_events()) {
+    if (e.hook != SYVA_HOOK_SIGIO) continue;
+    ++events;
+    CHECK(e.target_zone == kBeta);
+    CHECK(e.target_pid == static_cast<uint32_t>(victim.pid()));
+    CHECK(e.signal == SIGURG);
+  }
+  CHECK(events == 1);
+  close(client);
+  close(server);
+
+  // Beta's own owner, with its record: the signal goes.
+  std::tie(client, server) = tcp_pair();
+  Target recorded(&beta, block_sigurg);
+  REQUIRE(run_in(&beta, [&] { return fcntl(server, F_SETOWN, recorded.pid()) == 0 ? 0 : errno; }).err == 0);
+  REQUIRE(send(client, "!", 1, MSG_OOB) == 1);
+  CHECK(sigurg_pending(recorded.pid()));
+  close(client);
+  close(server);
+  drain_events();
+}
 
 TEST_CASE("sigio: a file whose owner has no record sends no signal, to another zone or its own; with a record the "
           "zone's own process gets it",
