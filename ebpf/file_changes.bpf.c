@@ -10,12 +10,16 @@
  * inherits the owner (inode_init_security), and the entry goes when the
  * kernel frees the inode (inode_free_security), so a reused inode number
  * never carries a stale owner.
+ *
+ * [filesystem] writable_paths judges each entry changed, and truncation, by
+ * its path (writable_paths.bpf.h), after the owners.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "syva_decide.bpf.h"
+#include "writable_paths.bpf.h"
 
 /* Which argument of inode_setattr is the dentry: kernels since 6.9 pass
  * the mount's idmap first. Set by the agent from the kernel's BTF. */
@@ -55,15 +59,11 @@ static __always_inline int judge_inode(enum syva_hook hook, struct inode *inode,
 
 /* A change that touches up to four inodes (null: none there): each is
  * judged, and one allow is counted when none refused. */
-static __always_inline int decide_change(enum syva_hook hook, struct inode *a, struct inode *b,
-					 struct inode *c, struct inode *d)
+static __always_inline int decide_change_of(enum syva_hook hook, __u32 caller, __u64 cgroup, struct inode *a,
+					    struct inode *b, struct inode *c, struct inode *d)
 {
-	__u64 cgroup;
-	__u32 caller = current_zone(&cgroup);
 	int denied;
 
-	if (caller == SYVA_ZONE_NONE)
-		return 0;
 	denied = judge_inode(hook, a, caller, cgroup);
 	if (!denied)
 		denied = judge_inode(hook, b, caller, cgroup);
@@ -74,6 +74,35 @@ static __always_inline int decide_change(enum syva_hook hook, struct inode *a, s
 	if (!denied)
 		count(hook, SYVA_ALLOW);
 	return denied;
+}
+
+static __always_inline int decide_change(enum syva_hook hook, struct inode *a, struct inode *b,
+					 struct inode *c, struct inode *d)
+{
+	__u64 cgroup;
+	__u32 caller = current_zone(&cgroup);
+
+	if (caller == SYVA_ZONE_NONE)
+		return 0;
+	return decide_change_of(hook, caller, cgroup, a, b, c, d);
+}
+
+/* An entry made or removed in `dir`: its directory's owner, the entry's
+ * own (none for one not made yet), then the entry's path. */
+static __always_inline int decide_entry(enum syva_hook hook, const struct path *dir, struct dentry *entry,
+					struct inode *entry_owner)
+{
+	__u64 cgroup;
+	__u32 caller = current_zone(&cgroup);
+	int denied;
+
+	if (caller == SYVA_ZONE_NONE)
+		return 0;
+	denied = decide_change_of(hook, caller, cgroup, BPF_CORE_READ(dir, dentry, d_inode), entry_owner, 0,
+				  0);
+	if (denied)
+		return denied;
+	return decide_writable_entry(BPF_CORE_READ(dir, mnt), entry, caller, cgroup);
 }
 
 static __always_inline struct inode *dir_inode(const struct path *dir)
@@ -90,50 +119,98 @@ static __always_inline struct inode *entry_inode(struct dentry *entry)
 SEC("lsm/path_unlink")
 int BPF_PROG(syva_path_unlink, const struct path *dir, struct dentry *dentry)
 {
-	return decide_change(SYVA_HOOK_PATH_UNLINK, dir_inode(dir), entry_inode(dentry), 0, 0);
+	return decide_entry(SYVA_HOOK_PATH_UNLINK, dir, dentry, entry_inode(dentry));
 }
 
 SEC("lsm/path_rmdir")
 int BPF_PROG(syva_path_rmdir, const struct path *dir, struct dentry *dentry)
 {
-	return decide_change(SYVA_HOOK_PATH_RMDIR, dir_inode(dir), entry_inode(dentry), 0, 0);
+	return decide_entry(SYVA_HOOK_PATH_RMDIR, dir, dentry, entry_inode(dentry));
 }
 
-/* Making an entry: open(O_CREAT) of a new file comes here too. */
+/* Making an entry: open(O_CREAT) of a new file, and bind() of a named Unix
+ * socket, come here too. */
 SEC("lsm/path_mknod")
-int BPF_PROG(syva_path_mknod, const struct path *dir)
+int BPF_PROG(syva_path_mknod, const struct path *dir, struct dentry *dentry)
 {
-	return decide_change(SYVA_HOOK_PATH_CREATE, dir_inode(dir), 0, 0, 0);
+	return decide_entry(SYVA_HOOK_PATH_CREATE, dir, dentry, 0);
 }
 
 SEC("lsm/path_mkdir")
-int BPF_PROG(syva_path_mkdir, const struct path *dir)
+int BPF_PROG(syva_path_mkdir, const struct path *dir, struct dentry *dentry)
 {
-	return decide_change(SYVA_HOOK_PATH_CREATE, dir_inode(dir), 0, 0, 0);
+	return decide_entry(SYVA_HOOK_PATH_CREATE, dir, dentry, 0);
 }
 
 SEC("lsm/path_symlink")
-int BPF_PROG(syva_path_symlink, const struct path *dir)
+int BPF_PROG(syva_path_symlink, const struct path *dir, struct dentry *dentry)
 {
-	return decide_change(SYVA_HOOK_PATH_CREATE, dir_inode(dir), 0, 0, 0);
+	return decide_entry(SYVA_HOOK_PATH_CREATE, dir, dentry, 0);
 }
 
 /* A hard link makes the file reachable from a new name: the file and the
- * directory it is linked into are both changed. */
+ * directory it is linked into are both changed, and the new name is made. */
 SEC("lsm/path_link")
-int BPF_PROG(syva_path_link, struct dentry *old_dentry, const struct path *new_dir)
+int BPF_PROG(syva_path_link, struct dentry *old_dentry, const struct path *new_dir, struct dentry *new_dentry)
 {
-	return decide_change(SYVA_HOOK_PATH_LINK, entry_inode(old_dentry), dir_inode(new_dir), 0, 0);
+	__u64 cgroup;
+	__u32 caller = current_zone(&cgroup);
+	int denied;
+
+	if (caller == SYVA_ZONE_NONE)
+		return 0;
+	denied = decide_change_of(SYVA_HOOK_PATH_LINK, caller, cgroup, entry_inode(old_dentry),
+				  dir_inode(new_dir), 0, 0);
+	if (denied)
+		return denied;
+	return decide_writable_entry(BPF_CORE_READ(new_dir, mnt), new_dentry, caller, cgroup);
 }
 
 /* Renaming changes the file moved, the file it replaces (or, with
- * RENAME_EXCHANGE, swaps with) and both directories. */
+ * RENAME_EXCHANGE, swaps with) and both directories; both names change. */
 SEC("lsm/path_rename")
 int BPF_PROG(syva_path_rename, const struct path *old_dir, struct dentry *old_dentry,
 	     const struct path *new_dir, struct dentry *new_dentry)
 {
-	return decide_change(SYVA_HOOK_PATH_RENAME, entry_inode(old_dentry), dir_inode(old_dir),
-			     dir_inode(new_dir), entry_inode(new_dentry));
+	__u64 cgroup;
+	__u32 caller = current_zone(&cgroup);
+	int denied;
+
+	if (caller == SYVA_ZONE_NONE)
+		return 0;
+	denied = decide_change_of(SYVA_HOOK_PATH_RENAME, caller, cgroup, entry_inode(old_dentry),
+				  dir_inode(old_dir), dir_inode(new_dir), entry_inode(new_dentry));
+	if (!denied)
+		denied = decide_writable_entry(BPF_CORE_READ(old_dir, mnt), old_dentry, caller, cgroup);
+	if (!denied)
+		denied = decide_writable_entry(BPF_CORE_READ(new_dir, mnt), new_dentry, caller, cgroup);
+	return denied;
+}
+
+/* Truncation by path: truncate(2), and on kernels before 6.2 also
+ * ftruncate and open(O_TRUNC). Who owns the file is inode_setattr's. */
+SEC("lsm/path_truncate")
+int BPF_PROG(syva_path_truncate, const struct path *path)
+{
+	__u64 cgroup;
+	__u32 caller = current_zone(&cgroup);
+
+	if (caller == SYVA_ZONE_NONE)
+		return 0;
+	return decide_writable_entry(BPF_CORE_READ(path, mnt), BPF_CORE_READ(path, dentry), caller, cgroup);
+}
+
+/* ftruncate and open(O_TRUNC) since 6.2. */
+SEC("lsm/file_truncate")
+int BPF_PROG(syva_file_truncate, struct file *file)
+{
+	__u64 cgroup;
+	__u32 caller = current_zone(&cgroup);
+
+	if (caller == SYVA_ZONE_NONE)
+		return 0;
+	return decide_writable_entry(BPF_CORE_READ(file, f_path.mnt), BPF_CORE_READ(file, f_path.dentry),
+				     caller, cgroup);
 }
 
 /* chmod, chown, utimes and every truncation, through notify_change. */

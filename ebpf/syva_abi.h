@@ -82,8 +82,11 @@
 	/* [network] mode and allowed_egress: IPv4/IPv6 destinations */                         \
 	X(SOCKET_CONNECT, "socket_connect", ZONE_RULE, "socket_connect")                        \
 	X(SOCKET_SENDMSG, "socket_sendmsg", ZONE_RULE, "socket_sendmsg")                        \
-	/* [filesystem] writable_paths: a regular file opened for writing */                    \
-	X(WRITABLE_PATHS, "writable_paths", ZONE_RULE, "file_open")                             \
+	/* [filesystem] writable_paths: a regular file opened for writing or truncated, and  */ \
+	/* entries made, removed, linked or renamed */                                          \
+	X(WRITABLE_PATHS, "writable_paths", ZONE_RULE,                                          \
+	  "file_open path_truncate file_truncate path_mknod path_mkdir path_symlink "           \
+	  "path_unlink path_rmdir path_link path_rename")                                       \
 	/* a descriptor received over a Unix socket (SCM_RIGHTS) or pidfd_getfd */              \
 	X(FILE_RECEIVE, "file_receive", CROSS_ZONE, "file_receive")                             \
 	/* SIGIO, or F_SETSIG's signal, sent for a file's owner (F_SETOWN) */                   \

@@ -8,6 +8,14 @@
  * runc's own setup before it execs the command is not the workload (see
  * `workload`). A path the kernel cannot resolve is refused: a rule that
  * could not be checked does not allow.
+ *
+ * file_open resolves with bpf_d_path. The hooks of the other ways to change
+ * a file (truncate, and entries made, removed, linked, renamed) may not call
+ * it on 6.1 or 6.12, so there the path is walked here as d_path walks it:
+ * up the dentries to the root of their mount, across to the mount point in
+ * the parent mount, until the task's root. A walk that does not get there
+ * within its bounds (too deep, too long, a read that fails, a dentry cut off
+ * from its mount) is refused like a path bpf_d_path could not resolve.
  */
 #pragma once
 
@@ -36,26 +44,49 @@ static __always_inline int is_kernel_interface(struct inode *inode)
 	       magic == TRACEFS_MAGIC || magic == BPF_FS_MAGIC;
 }
 
+/* Whether the caller's zone has writable_paths, and the caller is its
+ * workload: only then is a write judged by path. */
+static __always_inline int writable_rule_applies(__u32 caller)
+{
+	struct syva_zone_policy *policy = zone_policy_of(caller);
+
+	if (!policy || !(policy->flags & SYVA_ZONE_F_WRITABLE))
+		return 0;
+	return bpf_task_storage_get(&workload, bpf_get_current_task_btf(), 0, 0) != 0;
+}
+
+/* path: a resolved path, as the container sees it. */
+static __always_inline int judge_writable(const char *path, __u32 caller, __u64 cgroup, struct syva_target *t)
+{
+	struct syva_writable_paths *allowed;
+	int i;
+
+	allowed = bpf_map_lookup_elem(&writable_paths, &caller);
+	if (!allowed) /* flagged but no list: nothing is writable */
+		return refuse(SYVA_HOOK_WRITABLE_PATHS, caller, cgroup, caller, t);
+	for (i = 0; i < SYVA_WRITABLE_PATHS; i++) {
+		if (i < allowed->count && under(path, allowed->paths[i])) {
+			count(SYVA_HOOK_WRITABLE_PATHS, SYVA_ALLOW);
+			return 0;
+		}
+	}
+	return refuse(SYVA_HOOK_WRITABLE_PATHS, caller, cgroup, caller, t);
+}
+
 /* path: the file about to be written (regular_only: other kinds of file are
- * not storage), or the directory an entry is made in, removed from or
- * renamed across; inode is its inode. */
+ * not storage); inode is its inode. */
 static __always_inline int decide_writable_path(const struct path *path, struct inode *inode,
 						int regular_only, __u32 caller, __u64 cgroup)
 {
-	struct syva_zone_policy *policy = zone_policy_of(caller);
-	struct syva_writable_paths *allowed;
 	struct syva_target t = {};
 	__u32 key = 0;
 	char *buf;
-	int i;
 
-	if (!policy || !(policy->flags & SYVA_ZONE_F_WRITABLE) || !inode)
+	if (!inode || !writable_rule_applies(caller))
 		return 0;
 	if (regular_only && (BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFREG)
 		return 0;
 	if (is_kernel_interface(inode))
-		return 0;
-	if (!bpf_task_storage_get(&workload, bpf_get_current_task_btf(), 0, 0))
 		return 0;
 	t.dev = BPF_CORE_READ(inode, i_sb, s_dev);
 	t.ino = BPF_CORE_READ(inode, i_ino);
@@ -64,14 +95,134 @@ static __always_inline int decide_writable_path(const struct path *path, struct 
 		count(SYVA_HOOK_WRITABLE_PATHS, SYVA_ERROR);
 		return refuse(SYVA_HOOK_WRITABLE_PATHS, caller, cgroup, caller, &t);
 	}
-	allowed = bpf_map_lookup_elem(&writable_paths, &caller);
-	if (!allowed) /* flagged but no list: nothing is writable */
-		return refuse(SYVA_HOOK_WRITABLE_PATHS, caller, cgroup, caller, &t);
-	for (i = 0; i < SYVA_WRITABLE_PATHS; i++) {
-		if (i < allowed->count && under(buf, allowed->paths[i])) {
-			count(SYVA_HOOK_WRITABLE_PATHS, SYVA_ALLOW);
-			return 0;
+	return judge_writable(buf, caller, cgroup, &t);
+}
+
+/*
+ * The walk's bounds. Steps are names and mount crossings together. The
+ * path is built backwards in path_scratch, ending at SYVA_WALK_END; where
+ * it starts is kept in the buffer's last four bytes, not in a register, so
+ * that every step looks the same to the verifier whatever was prepended
+ * before it (a register would make each step's outcomes a new state).
+ * SYVA_WALK_END leaves room after it for the longest name read at any
+ * offset before it and for the 64 bytes `under` reads from the start.
+ */
+#define SYVA_WALK_STEPS 128
+#define SYVA_WALK_END 3824
+#define SYVA_WALK_START_AT (SYVA_PATH_SCRATCH - 4)
+#define SYVA_NAME_MAX 255
+
+/* Puts "/" and the dentry's name before what the buffer holds. */
+static __always_inline int prepend_name(char *buf, struct dentry *dentry)
+{
+	const unsigned char *name = BPF_CORE_READ(dentry, d_name.name);
+	__u32 len = BPF_CORE_READ(dentry, d_name.len);
+	__u32 start = *(__u32 *)(buf + SYVA_WALK_START_AT);
+	__u32 at;
+
+	/* Each bound is tested on its own: folded into one test of a derived
+	 * value, it would not bound the register the verifier checks. */
+	if (len > SYVA_NAME_MAX)
+		return 0;
+	if (start > SYVA_WALK_END)
+		return 0;
+	at = start - len - 1;
+	if (at > SYVA_WALK_END) /* also what start < len + 1 wraps to */
+		return 0;
+	buf[at] = '/';
+	if (bpf_probe_read_kernel(buf + at + 1, len, name) < 0)
+		return 0;
+	*(__u32 *)(buf + SYVA_WALK_START_AT) = at;
+	return 1;
+}
+
+/* The path of `dentry` in mount `vfsmnt` as the current task sees it (from
+ * its root, as bpf_d_path would), in buf; the offset it starts at, or -1
+ * when the walk could not finish. */
+static __always_inline int walk_path(char *buf, struct vfsmount *vfsmnt, struct dentry *dentry)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct dentry *root_dentry = BPF_CORE_READ(task, fs, root.dentry);
+	struct vfsmount *root_mnt = BPF_CORE_READ(task, fs, root.mnt);
+	__u64 mnt_offset = bpf_core_field_offset(struct mount, mnt);
+	__u32 start;
+	int i;
+
+	buf[SYVA_WALK_END] = 0;
+	*(__u32 *)(buf + SYVA_WALK_START_AT) = SYVA_WALK_END;
+	for (i = 0; i < SYVA_WALK_STEPS; i++) {
+		struct dentry *parent;
+
+		if (!dentry || !vfsmnt)
+			return -1;
+		if (dentry == root_dentry && vfsmnt == root_mnt)
+			break;
+		if (dentry == BPF_CORE_READ(vfsmnt, mnt_root)) {
+			struct mount *mnt = (struct mount *)((__u64)vfsmnt - mnt_offset);
+			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+
+			/* The top of the mount tree, and the task's root was not
+			 * on the way: a path the task cannot name. */
+			if (!up || up == mnt)
+				return -1;
+			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+			vfsmnt = (struct vfsmount *)((__u64)up + mnt_offset);
+			continue;
 		}
+		parent = BPF_CORE_READ(dentry, d_parent);
+		/* A filesystem root that is not its mount's root: a dentry
+		 * reached other than through the tree (open_by_handle_at). */
+		if (!parent || parent == dentry)
+			return -1;
+		if (!prepend_name(buf, dentry))
+			return -1;
+		dentry = parent;
 	}
-	return refuse(SYVA_HOOK_WRITABLE_PATHS, caller, cgroup, caller, &t);
+	if (i == SYVA_WALK_STEPS)
+		return -1;
+	start = *(__u32 *)(buf + SYVA_WALK_START_AT);
+	if (start > SYVA_WALK_END)
+		return -1;
+	if (start == SYVA_WALK_END) { /* the root itself */
+		start = SYVA_WALK_END - 1;
+		buf[start] = '/';
+	}
+	return start;
+}
+
+/* An entry of a directory, or a file, changed without being opened for
+ * writing: `entry` in mount `mnt` (made, removed, linked, renamed from or
+ * onto, truncated). The event names the entry's inode, or its directory's
+ * for an entry not made yet. */
+static __always_inline int decide_writable_entry(struct vfsmount *mnt, struct dentry *entry, __u32 caller,
+						 __u64 cgroup)
+{
+	struct syva_target t = {};
+	struct inode *inode;
+	__u32 key = 0;
+	char *buf;
+	int start;
+
+	if (!entry || !writable_rule_applies(caller))
+		return 0;
+	inode = BPF_CORE_READ(entry, d_inode);
+	if (!inode)
+		inode = BPF_CORE_READ(entry, d_parent, d_inode);
+	if (inode) {
+		if (is_kernel_interface(inode))
+			return 0;
+		t.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+		t.ino = BPF_CORE_READ(inode, i_ino);
+	}
+	buf = bpf_map_lookup_elem(&path_scratch, &key);
+	if (!buf) {
+		count(SYVA_HOOK_WRITABLE_PATHS, SYVA_ERROR);
+		return refuse(SYVA_HOOK_WRITABLE_PATHS, caller, cgroup, caller, &t);
+	}
+	start = walk_path(buf, mnt, entry);
+	if (start < 0 || start > SYVA_WALK_END) {
+		count(SYVA_HOOK_WRITABLE_PATHS, SYVA_ERROR);
+		return refuse(SYVA_HOOK_WRITABLE_PATHS, caller, cgroup, caller, &t);
+	}
+	return judge_writable(buf + start, caller, cgroup, &t);
 }

@@ -3,8 +3,9 @@
 // file_mprotect in ebpf/files.bpf.c) against the real kernel: sizes,
 // attributes, times, extended attributes, entries made, removed, linked and
 // renamed; ownership that follows files as they are made and freed; and
-// writable_paths for the ways to write a file it judges (file_open,
-// file_truncate).
+// writable_paths for every way to write a file or change an entry (open
+// for writing or with O_TRUNC, truncate, ftruncate, create, remove, link,
+// rename).
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -67,11 +68,21 @@ int exec_action(const std::string& what, const char* path, const char* path2) {
     return 0;
   }
   if (what == "truncate") return result(truncate(path, 0));
+  if (what == "ftruncate") return result(ftruncate(atoi(path), 0));  // a descriptor kept across the exec
+  if (what == "create") {  // O_CREAT without write access: makes the entry all the same
+    int fd = open(path, O_RDONLY | O_CREAT | O_EXCL, 0644);
+    if (fd < 0) return errno;
+    close(fd);
+    return 0;
+  }
+  if (what == "mkfifo") return result(mkfifo(path, 0644));
   if (what == "mkdir") return result(mkdir(path, 0755));
+  if (what == "rmdir") return result(rmdir(path));
   if (what == "unlink") return result(unlink(path));
   if (!path2) return SYVA_TEST_EXIT_USAGE;
   if (what == "rename") return result(rename(path, path2));
   if (what == "link") return result(link(path, path2));
+  if (what == "symlink") return result(symlink(path, path2));
   return SYVA_TEST_EXIT_USAGE;
 }
 
@@ -486,8 +497,7 @@ TEST_CASE("writable_paths: opening outside the zone's paths for writing, with O_
   CHECK(test::read_file(z.out_file) == "syva");
   CHECK(run_in(&alpha, [&] { return exec_and("write", z.out_file); }).err == EPERM);
   CHECK(test::read_file(z.out_file) == "syva");
-  // A new file in a directory that is not writable: refused when opened
-  // (making the entry itself is not judged, see the README).
+  // A new file in a directory that is not writable: its entry is refused.
   CHECK(run_in(&alpha, [&] { return exec_and("write", z.outside + "/new"); }).err == EPERM);
   CHECK(test::read_file(z.outside + "/new").empty());
   CHECK(counters(SYVA_HOOK_WRITABLE_PATHS).deny - before.deny == 3);
@@ -514,5 +524,107 @@ TEST_CASE("writable_paths: opening outside the zone's paths for writing, with O_
           return 0;
         }).err == 0);
   CHECK(counters(SYVA_HOOK_WRITABLE_PATHS).deny - before.deny == 3);
+  drain_events();
+}
+
+TEST_CASE("writable_paths: truncate, ftruncate, and entries made, removed, linked or renamed outside the zone's "
+          "paths are EPERM; inside they succeed; a path too deep to resolve is refused",
+          "[kernel][file_changes][writable]") {
+  REQUIRE_BPF_LSM();
+  WritableZone z("wrc");
+  Cgroup& alpha = *z.alpha;
+  const std::string& in = z.writable;
+  const std::string& out = z.outside;
+  fs::create_directories(out + "/dir");
+  const auto before = counters(SYVA_HOOK_WRITABLE_PATHS);
+  drain_events();
+
+  // truncate(2) by path: refused, and the event names the file.
+  const auto truncated = run_in(&alpha, [&] { return exec_and("truncate", z.out_file); });
+  CHECK(truncated.err == EPERM);
+  if (truncated.err == EPERM) {
+    auto e = only_event(drain_events(), SYVA_HOOK_WRITABLE_PATHS, truncated.pid);
+    CHECK(e.caller_zone == kAlpha);
+    CHECK(e.target_zone == kAlpha);
+    CHECK(e.caller_cgroup == alpha.id());
+    CHECK(e.ino == stat_of(z.out_file).st_ino);
+  }
+  // ftruncate through a descriptor opened for writing before the exec, when
+  // the process was not the zone's workload yet.
+  auto ftruncate_by_descriptor = [&](const std::string& path) {
+    return run_in(&alpha,
+                  [&] {
+                    const int fd = open(path.c_str(), O_WRONLY);
+                    if (fd < 0) return SYVA_TEST_EXIT_STEP1;
+                    return exec_and("ftruncate", std::to_string(fd));
+                  })
+        .err;
+  };
+  CHECK(ftruncate_by_descriptor(z.out_file) == EPERM);
+  CHECK(test::read_file(z.out_file) == "syva");
+
+  struct Step {
+    const char* what;
+    std::string path, path2;
+  };
+  const std::vector<Step> refused = {
+      {"create", out + "/created", ""},         {"mkfifo", out + "/fifo", ""}, {"mkdir", out + "/newdir", ""},
+      {"symlink", z.inside, out + "/symlink"},  {"unlink", z.out_file, ""},    {"rmdir", out + "/dir", ""},
+      {"link", z.inside, out + "/link"},         // a new name outside
+      {"rename", z.inside, out + "/moved"},      // onto a path outside
+      {"rename", z.out_file, in + "/moved-in"},  // from a path outside
+  };
+  for (const auto& c : refused) {
+    INFO(c.what << " " << c.path << " " << c.path2);
+    CHECK(run_in(&alpha, [&] { return exec_and(c.what, c.path, c.path2); }).err == EPERM);
+  }
+  CHECK(fs::exists(z.out_file));
+  CHECK(fs::exists(out + "/dir"));
+  CHECK(fs::exists(z.inside));
+  for (const char* made : {"/created", "/fifo", "/newdir", "/symlink", "/link", "/moved"})
+    CHECK_FALSE(fs::exists(fs::symlink_status(out + made)));
+  CHECK_FALSE(fs::exists(in + "/moved-in"));
+  size_t events = 0;
+  for (const auto& e : drain_events())
+    if (e.hook == SYVA_HOOK_WRITABLE_PATHS && e.caller_zone == kAlpha) ++events;
+  CHECK(events == refused.size() + 1);
+  CHECK(counters(SYVA_HOOK_WRITABLE_PATHS).deny - before.deny == refused.size() + 2);
+
+  // Inside the writable path every one of them works, by a long path too.
+  fs::create_directories(in + "/dir");
+  const std::vector<Step> allowed = {
+      {"truncate", z.inside, ""},
+      {"create", in + "/created", ""},
+      {"mkfifo", in + "/fifo", ""},
+      {"mkdir", in + "/newdir", ""},
+      {"symlink", z.inside, in + "/symlink"},
+      {"link", z.inside, in + "/link"},
+      {"rename", in + "/link", in + "/dir/renamed"},
+      {"unlink", in + "/dir/renamed", ""},
+      {"rmdir", in + "/newdir", ""},
+  };
+  for (const auto& c : allowed) {
+    INFO(c.what << " " << c.path << " " << c.path2);
+    CHECK(run_in(&alpha, [&] { return exec_and(c.what, c.path, c.path2); }).err == 0);
+  }
+  CHECK(ftruncate_by_descriptor(z.inside) == 0);
+  const std::string long_path = z.long_path();
+  CHECK(run_in(&alpha, [&] { return exec_and("mkdir", long_path); }).err == 0);
+  CHECK(run_in(&alpha, [&] { return exec_and("rmdir", long_path); }).err == 0);
+
+  // Deeper than the walk goes (128 steps): not resolved, so refused and
+  // counted as an error, inside the writable path too.
+  std::string deep = in;
+  for (int i = 0; i < 130; ++i) deep += "/d";
+  fs::create_directories(deep);
+  const auto errors = counters(SYVA_HOOK_WRITABLE_PATHS).error;
+  CHECK(run_in(&alpha, [&] { return exec_and("mkdir", deep + "/x"); }).err == EPERM);
+  CHECK(counters(SYVA_HOOK_WRITABLE_PATHS).error - errors == 1);
+
+  // No writable_paths, unzoned, or the runtime before its exec: not judged.
+  CHECK(run_in(&*z.beta, [&] { return exec_and("truncate", z.out_file); }).err == 0);
+  CHECK(run_in(nullptr, [&] { return exec_and("mkdir", out + "/by-unzoned"); }).err == 0);
+  CHECK(run_in(&alpha, [&] { return result(mkdir((out + "/by-runtime").c_str(), 0755)); }).err == 0);
+  CHECK(counters(SYVA_HOOK_WRITABLE_PATHS).deny - before.deny == refused.size() + 3);
   drain_events();
 }

@@ -8,7 +8,8 @@ say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 d=/tmp/demo
 sock=$d/containerd.sock
 ctr() { command ctr --address "$sock" -n demo "$@"; }
-# In each container: the node's PID namespace (as a hostPID pod), /shared for
+# In each container: the node's PID namespace (as a hostPID pod), /tmp/shared
+# (below both zones' writable_paths: binding a socket makes an entry) for
 # a Unix socket, /srv/syva from the node, and the probe (exit code = errno).
 # --no-pivot: this VM's root is an initramfs, which pivot_root refuses.
 run() { # ID ZONE COMMAND...
@@ -16,7 +17,7 @@ run() { # ID ZONE COMMAND...
 	shift 2
 	ctr run -d --null-io --no-pivot --runc-root $d/runc --label syva.dev/zone="$zone" \
 		--with-ns pid:/proc/1/ns/pid \
-		--mount type=bind,src=$d/shared,dst=/shared,options=rbind:rw \
+		--mount type=bind,src=$d/shared,dst=/tmp/shared,options=rbind:rw \
 		--mount type=bind,src=/srv/syva,dst=/srv/syva,options=rbind:ro \
 		--mount type=bind,src=/opt/syva/bin/syva-zone-probe,dst=/probe,options=rbind:ro \
 		syva.test/busybox:1 "$id" "$@" >/dev/null
@@ -70,7 +71,7 @@ done
 cat /tmp/syva.log
 
 say "containers: db and db-replica (--label syva.dev/zone=database), web (--label syva.dev/zone=frontend)"
-run db database sh -c 'echo "db password" >/tmp/secret; exec /probe listen /shared/db.sock' || exit 1
+run db database sh -c 'echo "db password" >/tmp/secret; exec /probe listen /tmp/shared/db.sock' || exit 1
 run db-replica database sleep 600 || exit 1
 run web frontend sleep 600 || exit 1
 i=0
@@ -83,13 +84,13 @@ fails=0
 try web open /proc/$db/root/tmp/secret && fails=1
 try web kill $db && fails=1
 try web ptrace $db && fails=1
-try web connect /shared/db.sock && fails=1
+try web connect /tmp/shared/db.sock && fails=1
 try web open /srv/syva/database/customers.db && fails=1
 
 say "db-replica (same zone) does the same"
 try db-replica open /proc/$db/root/tmp/secret || fails=1
 try db-replica kill $db || fails=1
-try db-replica connect /shared/db.sock || fails=1
+try db-replica connect /tmp/shared/db.sock || fails=1
 try db-replica open /srv/syva/database/customers.db || fails=1
 
 say "the node (no zone) reads the container's file"
