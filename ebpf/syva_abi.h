@@ -345,6 +345,11 @@ struct syva_agent_state {
 	 * taken as a pod's own in every namespace (the node's included). */
 	__u32 node_netns_unknown;
 	char policy_degraded_error[SYVA_POLICY_ERROR_LEN];
+	/* Zoned containers running now whose own addresses could not be read,
+	 * so address_zone may lack their pod's addresses, and the last reason. */
+	__u32 addresses_unread;
+	__u32 reserved;
+	char addresses_error[SYVA_POLICY_ERROR_LEN];
 };
 
 /* Deny event, one per denial, written to the `events` ring buffer. */

@@ -9,7 +9,7 @@ pkgs=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libtomlplusplus-dev libfmt-dev libspdlog-dev catch2 nlohmann-json3-dev prometheus-cpp-dev
   qemu-system-x86 busybox-static cpio iproute2
-  containerd runc liburing-dev
+  containerd runc liburing-dev containernetworking-plugins
   python3 python3-yaml python3-prometheus-client
   debootstrap buildah dpkg-dev
 )

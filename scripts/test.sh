@@ -128,7 +128,7 @@ kernel_suite() { # LABEL PACKAGE
 	# --timeout 1800: one suite takes 9-10 min under single-threaded TCG on an
 	# idle machine and over 20 min when the two cores are shared; the default
 	# 600 s is far too close.
-	"$repo/test/vm/run-in-vm.sh" --build-dir "$build" --kernel "$pkg" --modules "overlay veth" --containerd --mem 2048 \
+	"$repo/test/vm/run-in-vm.sh" --build-dir "$build" --kernel "$pkg" --modules "overlay veth bridge" --containerd --mem 2048 \
 		--timeout 1800 -- /opt/syva/guest/kernel-tests.sh 2>&1 | tee "$logs/$name.log"
 	rc=${PIPESTATUS[0]}
 	cp "$build/vm/out/kernel-skips.txt" "$logs/$name.skips" 2>/dev/null || : >"$logs/$name.skips"

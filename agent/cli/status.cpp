@@ -84,6 +84,11 @@ void judge_health(StatusReport& r) {
     why.push_back(
         "the node's network namespace is unknown (/proc/1/ns/net unreadable when the programs loaded): loopback is "
         "allowed to every zone, also in the node's namespace, where it reaches every node daemon");
+  if (r.agent_state.addresses_unread)
+    why.push_back(fmt::format("the addresses of {} zoned container(s) could not be read, so other zones' IP traffic "
+                              "to and from them is judged by [network] mode and allowed_egress, not allowed_zones; "
+                              "last: {}",
+                              r.agent_state.addresses_unread, text_of(r.agent_state.addresses_error)));
   if (r.agent_state.policy_degraded)
     why.push_back(fmt::format("the policy in force is not fully enforced on this node ({} problem(s)): {}",
                               r.agent_state.policy_degraded, text_of(r.agent_state.policy_degraded_error)));

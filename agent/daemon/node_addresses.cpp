@@ -63,9 +63,13 @@ std::vector<syva_address> if_inet6_addresses(std::istream& text) {
 }
 
 std::optional<std::vector<syva_address>> read_node_addresses(std::string& error) {
-  std::ifstream v4("/proc/1/net/fib_trie"), v6("/proc/1/net/if_inet6");
+  return read_interface_addresses("/proc/1/net", error);
+}
+
+std::optional<std::vector<syva_address>> read_interface_addresses(const std::string& proc_net, std::string& error) {
+  std::ifstream v4(proc_net + "/fib_trie"), v6(proc_net + "/if_inet6");
   if (!v4) {
-    error = fmt::format("cannot read /proc/1/net/fib_trie: {}", strerror(errno));
+    error = fmt::format("cannot read {}/fib_trie: {}", proc_net, strerror(errno));
     return std::nullopt;
   }
   auto out = fib_trie_local_addresses(v4);

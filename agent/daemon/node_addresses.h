@@ -20,6 +20,10 @@ namespace syva {
 // read.
 std::optional<std::vector<syva_address>> read_node_addresses(std::string& error);
 
+// The same for the network namespace whose /proc view is `proc_net` (e.g.
+// /proc/PID/net): the watcher reads a container's own addresses with it.
+std::optional<std::vector<syva_address>> read_interface_addresses(const std::string& proc_net, std::string& error);
+
 // The local IPv4 addresses in /proc/net/fib_trie's text ("/32 host LOCAL"
 // leaves), and the addresses in /proc/net/if_inet6's; loopback left out.
 std::vector<syva_address> fib_trie_local_addresses(std::istream& text);

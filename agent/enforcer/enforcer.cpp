@@ -288,6 +288,17 @@ void Enforcer::set_address_owner(const syva_address& address, uint32_t zone) {
 
 void Enforcer::remove_address_owner(const syva_address& address) { remove_entry(skel_->maps.address_zone, address); }
 
+std::vector<std::pair<syva_address, uint32_t>> Enforcer::address_owners() const {
+  const int fd = bpf_map__fd(skel_->maps.address_zone);
+  std::vector<std::pair<syva_address, uint32_t>> out;
+  for (const auto& a : map_keys<syva_address>(fd)) {
+    uint32_t zone = 0;
+    // Gone since the keys were listed: not an entry any more.
+    if (bpf_map_lookup_elem(fd, &a, &zone) == 0) out.emplace_back(a, zone);
+  }
+  return out;
+}
+
 void Enforcer::set_node_addresses(const std::vector<syva_address>& addresses) {
   const int fd = bpf_map__fd(skel_->maps.address_zone);
   auto key_of = [](const syva_address& a) { return std::string(reinterpret_cast<const char*>(a.addr), sizeof(a.addr)); };

@@ -90,6 +90,8 @@ class Enforcer {
   // traffic of other zones to it needs an allowed pair.
   void set_address_owner(const syva_address& address, uint32_t zone);
   void remove_address_owner(const syva_address& address);
+  // Every entry of address_zone, the node's included.
+  std::vector<std::pair<syva_address, uint32_t>> address_owners() const;
   // The node's own addresses (entries of SYVA_ZONE_NONE), replacing the
   // previous set; an address a zone's pod holds stays the pod's.
   void set_node_addresses(const std::vector<syva_address>& addresses);

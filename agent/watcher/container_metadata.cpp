@@ -96,6 +96,10 @@ std::optional<SandboxPod> sandbox_pod(const Container& sandbox) {
       out.pod.ns = string_at(*m, "namespace");
     }
   }
+  if (auto ip = string_at(*meta, "IP"); !ip.empty()) out.ips.push_back(ip);
+  if (auto more = meta->find("AdditionalIPs"); more != meta->end() && more->is_array())
+    for (const auto& ip : *more)
+      if (ip.is_string() && !ip.get<std::string>().empty()) out.ips.push_back(ip.get<std::string>());
   return out;
 }
 

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "containerd/services/containers/v1/containers.pb.h"
 
@@ -59,9 +60,12 @@ PodRef pod_of(const Container& c, const Annotations& spec);
 // {"Version":"v1","Metadata":{"ID","Name","Config":<PodSandboxConfig>,...}}
 // with the PodSandboxConfig's lower-case JSON names ("metadata",
 // "annotations", "labels"). nullopt when absent or not in that format.
+// The same record's "IP" and "AdditionalIPs" are the pod's addresses as
+// its CNI plugin handed them out (empty for a host-network pod).
 struct SandboxPod {
   PodRef pod;
   std::map<std::string, std::string> annotations;
+  std::vector<std::string> ips;
 };
 std::optional<SandboxPod> sandbox_pod(const Container& sandbox);
 

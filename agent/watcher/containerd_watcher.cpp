@@ -30,7 +30,11 @@ bool has_process(containerd::v1::types::Status status) {
 }  // namespace
 
 ContainerdWatcher::ContainerdWatcher(WatcherOptions options, MembershipSink& sink)
-    : options_(std::move(options)), sink_(sink), table_(sink), admission_(std::move(options_.admission)) {}
+    : options_(std::move(options)),
+      sink_(sink),
+      table_(sink),
+      addresses_(sink),
+      admission_(std::move(options_.admission)) {}
 
 ContainerdWatcher::~ContainerdWatcher() { stop(); }
 
@@ -162,6 +166,7 @@ void ContainerdWatcher::session(ContainerdClient& client) {
         std::lock_guard lock(table_mutex_);
         on_event(client, event);
         publish_origins();
+        sync_addresses(false);
         continue;
       }
       case EventStream::Next::timeout:
@@ -275,6 +280,11 @@ std::optional<Member> ContainerdWatcher::member_for(const ZoneClaim& claim, cons
       m.zone = kQuarantineZoneName;
     }
   }
+  // Its pid is vouched for by its cgroup here, so its network namespace is
+  // the container's. A quarantined container's addresses are recorded too,
+  // as quarantine's: no zone reaches them or takes packets from them, even
+  // one whose mode and allowed_egress would admit an address of no pod.
+  m.addresses = read_container_addresses(static_cast<pid_t>(pid), claim.pod_ips);
   if (m.placement == Placement::Kind::quarantine) {
     m.zone_id = SYVA_ZONE_QUARANTINE;
     m.zone_has_policy = true;
@@ -362,6 +372,14 @@ void ContainerdWatcher::publish_origins() {
   origins_.replace(std::move(by_cgroup));
 }
 
+void ContainerdWatcher::sync_addresses(bool exact) {
+  try {
+    addresses_.sync(table_.all(), exact);
+  } catch (const std::exception& e) {
+    spdlog::error("address_zone: cannot write the zoned containers' addresses: {}", e.what());
+  }
+}
+
 void ContainerdWatcher::reapply_limits() {
   std::lock_guard lock(table_mutex_);
   for (const Member& m : table_.all()) {
@@ -426,6 +444,7 @@ ReconcileCounts ContainerdWatcher::reconcile(ContainerdClient& client) {
   // before this point and the map stays as it was.
   const auto counts = table_.reconcile(running);
   publish_origins();
+  sync_addresses(true);
   claims_ = std::move(claims);
   std::erase_if(limits_applied_, [&](const auto& entry) {
     return std::none_of(running.begin(), running.end(), [&](const Member& m) { return m.cgroup == entry.first; });

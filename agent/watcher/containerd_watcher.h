@@ -19,6 +19,7 @@
 #include <thread>
 #include <utility>
 
+#include "watcher/address_table.h"
 #include "watcher/containerd_client.h"
 #include "watcher/containerd_events.h"
 #include "watcher/membership_sink.h"
@@ -99,6 +100,9 @@ class ContainerdWatcher {
   bool wait_or_stop(std::chrono::milliseconds delay);
   // origins_ from the table, after each change to it.
   void publish_origins();
+  // address_zone from the table, after each change to it; `exact` at
+  // reconcile. A failed map write is logged, and the next sync retries.
+  void sync_addresses(bool exact);
 
   // Held while the table and limits_applied_ are read or changed: by the
   // watcher's thread for each event and reconcile, by reapply_limits.
@@ -109,6 +113,7 @@ class ContainerdWatcher {
   WatcherOptions options_;
   MembershipSink& sink_;
   MembershipTable table_;
+  AddressTable addresses_;
   ContainerOrigins origins_;
   std::string cgroup2_mount_;
   // Decided when the container is created, so that /tasks/create needs no

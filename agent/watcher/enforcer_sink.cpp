@@ -72,4 +72,29 @@ void EnforcerSink::limits_failed(const std::string& why) {
   });
 }
 
+void EnforcerSink::set_address_owner(const syva_address& address, uint32_t zone_id) {
+  std::lock_guard lock(mutex_);
+  enforcer_.set_address_owner(address, zone_id);
+}
+
+void EnforcerSink::remove_address_owner(const syva_address& address) {
+  std::lock_guard lock(mutex_);
+  enforcer_.remove_address_owner(address);
+}
+
+AddressZones EnforcerSink::address_owners() {
+  std::lock_guard lock(mutex_);
+  AddressZones out;
+  for (const auto& [address, zone] : enforcer_.address_owners()) out[address] = zone;
+  return out;
+}
+
+void EnforcerSink::addresses_unread(uint32_t count, const std::string& why) {
+  enforcer_.update_state([&](syva_agent_state& s) {
+    s.addresses_unread = count;
+    memset(s.addresses_error, 0, sizeof(s.addresses_error));
+    why.copy(s.addresses_error, sizeof(s.addresses_error) - 1);
+  });
+}
+
 }  // namespace syva

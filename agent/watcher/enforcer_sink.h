@@ -25,6 +25,10 @@ class EnforcerSink : public MembershipSink {
   std::map<uint64_t, uint32_t> superblock_owners() override;
   syva_zone_policy zone_policy(uint32_t zone_id) override;
   void limits_failed(const std::string& why) override;
+  void set_address_owner(const syva_address& address, uint32_t zone_id) override;
+  void remove_address_owner(const syva_address& address) override;
+  AddressZones address_owners() override;
+  void addresses_unread(uint32_t count, const std::string& why) override;
 
  private:
   Enforcer& enforcer_;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "syva_abi.h"
+#include "watcher/container_addresses.h"
 
 namespace syva {
 
@@ -38,6 +39,14 @@ class MembershipSink {
   virtual syva_zone_policy zone_policy(uint32_t /*zone_id*/) { return {}; }
   // A [resources] write that failed, for `syva status`.
   virtual void limits_failed(const std::string& /*why*/) {}
+  // Zoned containers' addresses (address_zone). address_owners() is the
+  // whole map, the node's own entries (SYVA_ZONE_NONE) included.
+  virtual void set_address_owner(const syva_address& /*address*/, uint32_t /*zone_id*/) {}
+  virtual void remove_address_owner(const syva_address& /*address*/) {}
+  virtual AddressZones address_owners() { return {}; }
+  // How many zoned containers' addresses could not be read now, and the
+  // last reason, for `syva status`.
+  virtual void addresses_unread(uint32_t /*count*/, const std::string& /*why*/) {}
 };
 
 }  // namespace syva

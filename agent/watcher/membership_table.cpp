@@ -65,6 +65,7 @@ void MembershipTable::add(const Member& m, std::optional<std::chrono::nanosecond
     const Member& was = it->second;
     if (was.cgroup == m.cgroup && was.zone_id == m.zone_id && owned_superblock(was) == owned_superblock(m)) {
       it->second.pid = m.pid;
+      it->second.addresses = m.addresses;  // read again: the caller's is the newer
       return;
     }
     // The same container in a new cgroup (a new task): its old entries go.

@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "watcher/container_addresses.h"
 #include "watcher/container_metadata.h"
 #include "watcher/membership_sink.h"
 #include "watcher/placement.h"
@@ -40,6 +41,9 @@ struct Member {
   uint64_t cgroup = 0;
   std::string cgroup_path;
   RootfsCoverage rootfs;
+  // Its network namespace's addresses (container_addresses.h); none when
+  // it shares the node's, or when its pid could not vouch for it.
+  ContainerAddresses addresses;
 };
 
 struct ReconcileCounts {

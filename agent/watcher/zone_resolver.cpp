@@ -58,6 +58,7 @@ ZoneClaim cri_claim(const std::string& ns, const Container& c, const Annotations
     return claim;
   }
   claim.pod = pod->pod;
+  claim.pod_ips = pod->ips;
   claim.requested = value_of(pod->annotations);
   if (!claim.requested.empty()) claim.source = ZoneSource::pod;
   return claim;

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "watcher/container_metadata.h"
 
@@ -44,6 +45,9 @@ struct ZoneClaim {
   // pid cannot say (placement falls back to it only to quarantine).
   std::string cgroups_path;
   std::string image;  // the record's image reference, for events
+  // A Kubernetes container's pod addresses, from its sandbox's record
+  // (container_addresses.h decides what of them is mapped).
+  std::vector<std::string> pod_ips;
 };
 
 // nullopt: the sandbox does not exist (any more) or cannot be read.

@@ -54,7 +54,11 @@ inline ContainerRecord container(const std::string& id) {
 // The CRI plugin's sandbox metadata as containerd 1.6.20 marshals it
 // (pkg/cri/store/sandbox/metadata.go: versioned JSON; the CRI
 // PodSandboxConfig with its lower-case, omitempty JSON names).
-inline std::string sandbox_metadata_json(const std::string& id, const std::string& pod_annotations) {
+// `ip` and `additional_ips` (a JSON array or null) are the pod's addresses
+// as its CNI plugin gave them.
+inline std::string sandbox_metadata_json(const std::string& id, const std::string& pod_annotations,
+                                         const std::string& ip = "10.244.0.12",
+                                         const std::string& additional_ips = "null") {
   return R"({"Version":"v1","Metadata":{"ID":")" + id +
          R"(","Name":"web-0_shop_6c1f2d3e_0",)"
          R"("Config":{"metadata":{"name":"web-0","uid":"6c1f2d3e","namespace":"shop"},"hostname":"web-0",)"
@@ -64,13 +68,16 @@ inline std::string sandbox_metadata_json(const std::string& id, const std::strin
          R"("annotations":)" +
          pod_annotations +
          R"(,"linux":{"cgroup_parent":"/kubepods/besteffort/pod6c1f2d3e","security_context":{"namespace_options":{}}}},)"
-         R"("NetNSPath":"/var/run/netns/cni-1b2c","IP":"10.244.0.12","AdditionalIPs":null,"RuntimeHandler":"",)"
+         R"("NetNSPath":"/var/run/netns/cni-1b2c","IP":")" +
+         ip + R"(","AdditionalIPs":)" + additional_ips +
+         R"(,"RuntimeHandler":"",)"
          R"("CNIResult":null,"ProcessLabel":""}})";
 }
 
 // The pause container of pod shop/web-0, as the CRI plugin creates it, with
 // the pod's annotations (a JSON object) in its sandbox metadata.
-inline ContainerRecord cri_sandbox(const std::string& id, const std::string& pod_annotations) {
+inline ContainerRecord cri_sandbox(const std::string& id, const std::string& pod_annotations,
+                                   const std::string& ip = "10.244.0.12", const std::string& additional_ips = "null") {
   ContainerRecord c = container(id);
   (*c.mutable_labels())["io.cri-containerd.kind"] = "sandbox";
   (*c.mutable_labels())["io.kubernetes.pod.name"] = "web-0";
@@ -79,7 +86,7 @@ inline ContainerRecord cri_sandbox(const std::string& id, const std::string& pod
                   R"(","io.kubernetes.cri.sandbox-name":"web-0","io.kubernetes.cri.sandbox-namespace":"shop"})");
   auto& ext = (*c.mutable_extensions())["io.cri-containerd.sandbox.metadata"];
   ext.set_type_url("github.com/containerd/cri/pkg/store/sandbox/Metadata");
-  ext.set_value(sandbox_metadata_json(id, pod_annotations));
+  ext.set_value(sandbox_metadata_json(id, pod_annotations, ip, additional_ips));
   return c;
 }
 

@@ -25,6 +25,7 @@
 #include <fmt/format.h>
 
 #include "enforcer/kernel_ids.h"
+#include "watcher/container_addresses.h"
 #include "support/files.h"
 #include "support/shell.h"
 
@@ -95,7 +96,38 @@ std::string PrivateContainerd::unavailable(Options options) {
   if (options.cri)
     for (const char* file : {"/etc/hosts", "/etc/resolv.conf"})
       if (access(file, R_OK) != 0) return fmt::format("the CRI plugin needs {}, which is missing", file);
+  if (options.cni) {
+    // The CRI plugin always adds a loopback network to the pod's own.
+    for (const char* plugin : {"bridge", "host-local", "loopback"})
+      if (access((cni_bin_dir() + "/" + plugin).c_str(), X_OK) != 0)
+        return fmt::format("CNI plugin '{}' is not in {} (Debian package: containernetworking-plugins)", plugin,
+                           cni_bin_dir());
+    if (!fs::exists("/sys/module/bridge"))
+      return "the kernel has no bridge module loaded (run-in-vm.sh --modules \"... bridge\")";
+  }
   return "";
+}
+
+std::string PrivateContainerd::cni_bin_dir() {
+  return access("/usr/lib/cni/bridge", X_OK) == 0 ? "/usr/lib/cni" : "/opt/cni/bin";
+}
+
+std::string PrivateContainerd::cni_bridge() const { return fmt::format("syvacni{}", getpid()); }
+
+std::map<std::string, std::string> PrivateContainerd::cni_leases() const {
+  // host-local keeps one file per address, named by it, whose first line is
+  // the container (sandbox) id it went to.
+  std::map<std::string, std::string> out;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir_ + "/cni/ipam/syva-test", ec)) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789.") != std::string::npos) continue;
+    std::istringstream lines(read_file(entry.path()));
+    std::string id;
+    std::getline(lines, id);
+    out[name] = trim(id);
+  }
+  return out;
 }
 
 PrivateContainerd::PrivateContainerd(const std::string& tag, Options options) : tag_(tag), options_(options) {
@@ -115,6 +147,15 @@ PrivateContainerd::PrivateContainerd(const std::string& tag, Options options) : 
   if (options_.cri) {
     fs::create_directories(dir_ + "/cni/bin");
     fs::create_directories(dir_ + "/cni/net.d");
+    // No masquerade (nothing leaves the node) and so no iptables; the
+    // leases in a private directory, where cni_leases() reads them.
+    if (options_.cni)
+      std::ofstream(dir_ + "/cni/net.d/10-syva-test.conflist")
+          << fmt::format(R"({{"cniVersion": "0.4.0", "name": "syva-test", "plugins": [{{"type": "bridge",
+ "bridge": "{}", "isGateway": true, "ipMasq": false,
+ "ipam": {{"type": "host-local", "dataDir": "{}/cni/ipam", "ranges": [[{{"subnet": "{}", "gateway": "{}"}}]]}}}}]}}
+)",
+                         cni_bridge(), dir_, kCniSubnet, kCniGateway);
     // - sandbox_image: no registry is reachable; the image is imported.
     // - CNI from empty private directories: host-network pods need none,
     //   and a node's own CNI config must not leak into the test.
@@ -127,7 +168,7 @@ PrivateContainerd::PrivateContainerd(const std::string& tag, Options options) : 
   stream_server_port = "0"
   disable_apparmor = true
   [plugins."io.containerd.grpc.v1.cri".cni]
-    bin_dir = "{0}/cni/bin"
+    bin_dir = "{2}"
     conf_dir = "{0}/cni/net.d"
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
@@ -139,7 +180,7 @@ PrivateContainerd::PrivateContainerd(const std::string& tag, Options options) : 
         NoPivotRoot = true
         SystemdCgroup = false
 )",
-                          dir_, kPauseImage);
+                          dir_, kPauseImage, options_.cni ? cni_bin_dir() : dir_ + "/cni/bin");
   }
   config.close();
   try {
@@ -372,6 +413,8 @@ void PrivateContainerd::clean_up() noexcept {
     std::sort(dirs.rbegin(), dirs.rend());
     for (const auto& d : dirs) rmdir(d.c_str());
   }
+  // The bridge plugin leaves its bridge when the last pod goes.
+  if (options_.cni) shell(fmt::format("ip link delete {} 2>/dev/null", cni_bridge()));
   // containerd 1.6 puts its shims' sockets under /run/containerd/s whatever
   // its config says; leave the host as it was found.
   if (!run_containerd_existed_) {
@@ -404,6 +447,22 @@ std::map<uint64_t, uint32_t> read_pinned_membership(const std::string& pin_path)
 
 std::map<uint64_t, uint32_t> read_pinned_superblocks(const std::string& pin_path) {
   return read_pinned_zone_map(pin_path, "superblock_zone");
+}
+
+std::map<std::string, uint32_t> read_pinned_addresses(const std::string& pin_path) {
+  std::map<std::string, uint32_t> out;
+  int fd = bpf_obj_get((pin_path + "/address_zone").c_str());
+  if (fd < 0) throw std::runtime_error(fmt::format("no pinned address_zone at {}", pin_path));
+  syva_address key{}, next{};
+  const syva_address* prev = nullptr;
+  while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+    uint32_t zone = 0;
+    if (bpf_map_lookup_elem(fd, &next, &zone) == 0) out[format_address(next)] = zone;
+    key = next;
+    prev = &key;
+  }
+  close(fd);
+  return out;
 }
 
 }  // namespace syva::test

@@ -29,7 +29,15 @@ class PrivateContainerd {
     // Enables containerd's CRI plugin (off otherwise: the watcher needs
     // neither it nor its sandbox image). See support/cri_client.h.
     bool cri = false;
+    // With `cri`: pods that are not host-network get a network namespace on
+    // a bridge of their own (Debian's containernetworking-plugins: bridge
+    // and host-local IPAM on kCniSubnet, the node's end kCniGateway).
+    bool cni = false;
   };
+  static constexpr const char* kCniSubnet = "10.89.0.0/24";
+  static constexpr const char* kCniGateway = "10.89.0.1";
+  // Where the plugins are looked for: Debian's package, then CNI's default.
+  static std::string cni_bin_dir();
 
   // Empty when containerd, ctr, runc, the runc shim and busybox-static are
   // all installed and this process may run them (root, cgroup2); otherwise
@@ -89,6 +97,11 @@ class PrivateContainerd {
   // /syva-wt-1234-cri-pods) under which every pod's cgroup_parent goes, so
   // that whatever survives a failed test is killed and removed with it.
   std::string cri_cgroup_parent() const;
+  // CNI only: the addresses the host-local IPAM plugin has handed out, each
+  // to the pod sandbox id it recorded (its own files, not the CRI's view).
+  std::map<std::string, std::string> cni_leases() const;
+  // CNI only: the bridge's name on the node.
+  std::string cni_bridge() const;
 
   // The container's cgroup2 directory as runc made it (/<ns>/<id>) and its
   // id (the directory's inode), read straight from the filesystem.
@@ -115,5 +128,7 @@ class PrivateContainerd {
 std::map<uint64_t, uint32_t> read_pinned_membership(const std::string& pin_path);
 // The pinned superblock_zone map (owned container root filesystems).
 std::map<uint64_t, uint32_t> read_pinned_superblocks(const std::string& pin_path);
+// The pinned address_zone map, each address as text ("10.89.0.2").
+std::map<std::string, uint32_t> read_pinned_addresses(const std::string& pin_path);
 
 }  // namespace syva::test

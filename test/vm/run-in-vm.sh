@@ -250,10 +250,18 @@ stage_containerd() {
 		stage_binary "$path" "$(dirname "$path")"
 	done
 	stage_images
+	# Debian's containernetworking-plugins, where the package puts them, for
+	# the pods on a CNI bridge (the [cni] test); without them it skips.
+	local plugin cni=''
+	for plugin in bridge host-local loopback; do
+		[[ -x /usr/lib/cni/$plugin ]] || continue
+		stage_binary "/usr/lib/cni/$plugin" /usr/lib/cni
+		cni+=" $plugin"
+	done
 	mkdir -p "$stage/etc"
 	printf '127.0.0.1 localhost\n::1 localhost\n' >"$stage/etc/hosts"
 	: >"$stage/etc/resolv.conf" # no network, no DNS: the file only has to exist
-	say "containerd: $(containerd --version | awk '{ print $3 }'), runc, the busybox test image and the pause image staged"
+	say "containerd: $(containerd --version | awk '{ print $3 }'), runc, the busybox test image and the pause image staged; CNI plugins:${cni:- none (install containernetworking-plugins)}"
 }
 
 stage_images() {
