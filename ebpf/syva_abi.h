@@ -342,6 +342,10 @@ struct syva_agent_state {
 	 * taken as a pod's own in every namespace (the node's included). */
 	__u32 node_netns_unknown;
 	char policy_degraded_error[SYVA_POLICY_ERROR_LEN];
+	/* Zoned containers whose writable layer on the node could not be
+	 * (fully) owned by their zone, and the last reason. */
+	__u64 layer_failures;
+	char layer_error[SYVA_POLICY_ERROR_LEN];
 };
 
 /* Deny event, one per denial, written to the `events` ring buffer. */

@@ -20,6 +20,7 @@
 #include "watcher/membership_sink.h"
 #include "watcher/placement.h"
 #include "watcher/rootfs_coverage.h"
+#include "watcher/writable_layer.h"
 #include "watcher/zone_resolver.h"
 
 namespace syva {
@@ -40,6 +41,7 @@ struct Member {
   uint64_t cgroup = 0;
   std::string cgroup_path;
   RootfsCoverage rootfs;
+  WritableLayer layer;  // its rootfs's upper and work directories on the node
 };
 
 struct ReconcileCounts {
@@ -50,7 +52,7 @@ struct ReconcileCounts {
 
 class MembershipTable {
  public:
-  explicit MembershipTable(MembershipSink& sink) : sink_(sink) {}
+  explicit MembershipTable(MembershipSink& sink) : sink_(sink), layers_(sink) {}
 
   // Writes the entry before returning. `since_event`: time from the event
   // that caused it, for the log. Repeating a known membership is no change.
@@ -77,6 +79,7 @@ class MembershipTable {
   void reconcile_superblocks(const std::vector<Member>& running);
 
   MembershipSink& sink_;
+  WritableLayers layers_;
   std::map<Key, Member> members_;
 };
 
