@@ -137,9 +137,11 @@ std::string describe(const WritableLayer& layer) {
 void WritableLayers::own(const LayerOwner& who, const WritableLayer& layer) {
   const Key key{who.ns, who.container_id};
   if (auto it = owned_.find(key); it != owned_.end()) {
-    if (it->second.who.zone_id == who.zone_id && it->second.layer.upper == layer.upper &&
-        it->second.layer.work == layer.work)
-      return;
+    // A layer that cannot be read again this time (at a reconcile) is still
+    // the one owned: a passing failure does not give it away.
+    const bool same = layer.kind == WritableLayer::Kind::unknown ||
+                      (it->second.layer.upper == layer.upper && it->second.layer.work == layer.work);
+    if (it->second.who.zone_id == who.zone_id && same) return;
     disown(it->second, "owned anew");
     owned_.erase(it);
   }
