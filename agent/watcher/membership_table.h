@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The containers the watcher has put in zones, and the one place their
 // cgroup -> zone entries (and the ownership of their overlay root
-// filesystems, superblock -> zone) are written or removed. It remembers container ->
+// filesystems, superblock -> zone, and of their writable layers on the
+// node, see writable_layer.h) are written or removed. It remembers container ->
 // cgroup so that removal works after the process is gone, logs every change
 // once, and can make the kernel map exactly equal to a listed set of running
 // containers.
