@@ -350,6 +350,10 @@ struct syva_agent_state {
 	__u32 addresses_unread;
 	__u32 reserved;
 	char addresses_error[SYVA_POLICY_ERROR_LEN];
+	/* Zoned containers whose writable layer on the node could not be
+	 * (fully) owned by their zone, and the last reason. */
+	__u64 layer_failures;
+	char layer_error[SYVA_POLICY_ERROR_LEN];
 };
 
 /* Deny event, one per denial, written to the `events` ring buffer. */

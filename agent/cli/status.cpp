@@ -80,6 +80,10 @@ void judge_health(StatusReport& r) {
     why.push_back(fmt::format(
         "{} [resources] writes to member cgroups failed; last: {}", r.agent_state.limit_failures,
         std::string(r.agent_state.limit_error, strnlen(r.agent_state.limit_error, sizeof(r.agent_state.limit_error)))));
+  if (r.agent_state.layer_failures)
+    why.push_back(fmt::format("{} zoned container(s) whose writable layer on the node is not fully owned by their "
+                              "zone (other zones that see those node paths reach those files); last: {}",
+                              r.agent_state.layer_failures, text_of(r.agent_state.layer_error)));
   if (r.agent_state.node_netns_unknown)
     why.push_back(
         "the node's network namespace is unknown (/proc/1/ns/net unreadable when the programs loaded): loopback is "

@@ -86,6 +86,14 @@ class Enforcer {
   void remove_superblock_owner(uint64_t dev);
   std::map<uint64_t, uint32_t> superblock_owners() const;
 
+  // A file owned by `zone` the way the kernel owns a file made in an owned
+  // directory (SYVA_INODE_INHERITED): a container's writable layer on the
+  // node. Never replaces another owner's entry (a policy's host_paths,
+  // another zone): false then. Throws EnforcerError when a write fails.
+  bool claim_inode(const syva_inode_key& key, uint32_t zone);
+  // Removes the entry if it is still `zone`'s inherited one.
+  void release_inode(const syva_inode_key& key, uint32_t zone);
+
   // A zoned pod's (or container's) IP address (IPv4 as ::ffff:a.b.c.d):
   // traffic of other zones to it needs an allowed pair.
   void set_address_owner(const syva_address& address, uint32_t zone);

@@ -291,6 +291,7 @@ std::optional<Member> ContainerdWatcher::member_for(const ZoneClaim& claim, cons
     return m;  // owns nothing: its rootfs is not recorded
   }
   m.rootfs = rootfs_of(static_cast<pid_t>(pid));
+  m.layer = writable_layer_of(static_cast<pid_t>(pid), m.rootfs);
   return m;
 }
 

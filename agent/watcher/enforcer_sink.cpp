@@ -58,6 +58,24 @@ std::map<uint64_t, uint32_t> EnforcerSink::superblock_owners() {
   return enforcer_.superblock_owners();
 }
 
+MembershipSink::InodeClaim EnforcerSink::own_inode(uint64_t dev, uint64_t ino, uint32_t zone_id) {
+  std::lock_guard lock(mutex_);
+  return enforcer_.claim_inode(syva_inode_key{dev, ino}, zone_id) ? InodeClaim::owned : InodeClaim::foreign;
+}
+
+void EnforcerSink::disown_inode(uint64_t dev, uint64_t ino, uint32_t zone_id) {
+  std::lock_guard lock(mutex_);
+  enforcer_.release_inode(syva_inode_key{dev, ino}, zone_id);
+}
+
+void EnforcerSink::layer_failed(const std::string& why) {
+  enforcer_.update_state([&](syva_agent_state& s) {
+    ++s.layer_failures;
+    memset(s.layer_error, 0, sizeof(s.layer_error));
+    why.copy(s.layer_error, sizeof(s.layer_error) - 1);
+  });
+}
+
 syva_zone_policy EnforcerSink::zone_policy(uint32_t zone_id) {
   syva_zone_policy policy{};
   bpf_map_lookup_elem(bpf_map__fd(enforcer_.skeleton()->maps.zone_policy), &zone_id, &policy);

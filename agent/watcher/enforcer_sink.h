@@ -23,6 +23,9 @@ class EnforcerSink : public MembershipSink {
   void set_superblock_owner(uint64_t dev, uint32_t zone_id) override;
   void remove_superblock_owner(uint64_t dev) override;
   std::map<uint64_t, uint32_t> superblock_owners() override;
+  InodeClaim own_inode(uint64_t dev, uint64_t ino, uint32_t zone_id) override;
+  void disown_inode(uint64_t dev, uint64_t ino, uint32_t zone_id) override;
+  void layer_failed(const std::string& why) override;
   syva_zone_policy zone_policy(uint32_t zone_id) override;
   void limits_failed(const std::string& why) override;
   void set_address_owner(const syva_address& address, uint32_t zone_id) override;

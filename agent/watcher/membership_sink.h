@@ -35,6 +35,17 @@ class MembershipSink {
   virtual void set_superblock_owner(uint64_t dev, uint32_t zone_id) = 0;
   virtual void remove_superblock_owner(uint64_t dev) = 0;
   virtual std::map<uint64_t, uint32_t> superblock_owners() = 0;
+  // A file of a container's writable layer, owned by its zone as the
+  // kernel owns a file made in an owned directory (an inherited entry).
+  // An entry of another owner (a policy's host_paths, another zone) is
+  // never replaced: `foreign`. Throws when the kernel refuses the write.
+  enum class InodeClaim { owned, foreign };
+  virtual InodeClaim own_inode(uint64_t /*dev*/, uint64_t /*ino*/, uint32_t /*zone_id*/) { return InodeClaim::owned; }
+  // Removes the entry if it is still `zone_id`'s inherited one.
+  virtual void disown_inode(uint64_t /*dev*/, uint64_t /*ino*/, uint32_t /*zone_id*/) {}
+  // A zoned container's writable layer that is not (fully) owned, for
+  // `syva status`.
+  virtual void layer_failed(const std::string& /*why*/) {}
   // The zone's rules as the kernel holds them ([resources] among them).
   virtual syva_zone_policy zone_policy(uint32_t /*zone_id*/) { return {}; }
   // A [resources] write that failed, for `syva status`.

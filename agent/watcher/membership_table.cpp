@@ -39,6 +39,11 @@ std::optional<uint64_t> owned_superblock(const Member& m) {
   return m.rootfs.dev;
 }
 
+// A quarantined container owns nothing, its writable layer included.
+bool owns_layer(const Member& m) { return m.zone_id < SYVA_FIRST_STATE_ZONE; }
+
+LayerOwner layer_owner(const Member& m) { return {m.ns, m.container_id, m.zone, m.zone_id}; }
+
 }  // namespace
 
 const Member* MembershipTable::sharing_cgroup(uint64_t cgroup, const Key& except) const {
@@ -78,6 +83,12 @@ void MembershipTable::add(const Member& m, std::optional<std::chrono::nanosecond
   if (auto dev = owned_superblock(m)) sink_.set_superblock_owner(*dev, m.zone_id);
   sink_.set_member(m.cgroup, m.zone_id);
   members_[key] = m;
+  // After the membership: a container whose command already runs (pending)
+  // is not refused its own files while the layer is walked.
+  if (owns_layer(m))
+    layers_.own(layer_owner(m), m.layer);
+  else
+    layers_.release(m.ns, m.container_id, "quarantined");
   warn_about_zone(m);
   const std::string latency =
       since_event ? fmt::format(" latency_ms={:.3f}", std::chrono::duration<double, std::milli>(*since_event).count())
@@ -98,6 +109,7 @@ void MembershipTable::remove(const std::string& ns, const std::string& container
   const Member gone = it->second;
   members_.erase(it);
   if (auto dev = owned_superblock(gone)) sink_.remove_superblock_owner(*dev);
+  layers_.release(ns, container_id, reason);
   if (const Member* other = sharing_cgroup(gone.cgroup, key)) {
     if (other->zone_id != gone.zone_id) sink_.set_member(other->cgroup, other->zone_id);
     spdlog::info("membership -: {} reason=\"{}\" (cgroup stays: container {} shares it)", describe(gone), reason,
@@ -150,6 +162,10 @@ ReconcileCounts MembershipTable::reconcile(const std::vector<Member>& running) {
   }
   members_ = std::move(next);
   reconcile_superblocks(running);
+  std::vector<std::pair<LayerOwner, WritableLayer>> layers;
+  for (const auto& m : running)
+    if (owns_layer(m)) layers.emplace_back(layer_owner(m), m.layer);
+  layers_.reconcile(layers);
   return counts;
 }
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The containers the watcher has put in zones, and the one place their
 // cgroup -> zone entries (and the ownership of their overlay root
-// filesystems, superblock -> zone) are written or removed. It remembers container ->
+// filesystems, superblock -> zone, and of their writable layers on the
+// node, see writable_layer.h) are written or removed. It remembers container ->
 // cgroup so that removal works after the process is gone, logs every change
 // once, and can make the kernel map exactly equal to a listed set of running
 // containers.
@@ -21,6 +22,7 @@
 #include "watcher/membership_sink.h"
 #include "watcher/placement.h"
 #include "watcher/rootfs_coverage.h"
+#include "watcher/writable_layer.h"
 #include "watcher/zone_resolver.h"
 
 namespace syva {
@@ -44,6 +46,7 @@ struct Member {
   // Its network namespace's addresses (container_addresses.h); none when
   // it shares the node's, or when its pid could not vouch for it.
   ContainerAddresses addresses;
+  WritableLayer layer;  // its rootfs's upper and work directories on the node
 };
 
 struct ReconcileCounts {
@@ -54,7 +57,7 @@ struct ReconcileCounts {
 
 class MembershipTable {
  public:
-  explicit MembershipTable(MembershipSink& sink) : sink_(sink) {}
+  explicit MembershipTable(MembershipSink& sink) : sink_(sink), layers_(sink) {}
 
   // Writes the entry before returning. `since_event`: time from the event
   // that caused it, for the log. Repeating a known membership is no change.
@@ -81,6 +84,7 @@ class MembershipTable {
   void reconcile_superblocks(const std::vector<Member>& running);
 
   MembershipSink& sink_;
+  WritableLayers layers_;
   std::map<Key, Member> members_;
 };
 
