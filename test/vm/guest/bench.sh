@@ -33,11 +33,17 @@ emit_all() {
 
 case $mode in
 cost | cost-quick)
-	batch=20000000
-	[ "$mode" = cost-quick ] && batch=2000000
-	syva-bench cost --out-dir "$out" --batch-instructions $batch --repeats 5
+	batch=10000000 repeats=3 runs=3
+	[ "$mode" = cost-quick ] && batch=2000000 runs=1
+	syva-bench cost --out-dir "$out" --batch-instructions $batch --repeats $repeats
 	rc=$?
 	[ $rc -eq 0 ] || echo cost >>"$out/failed.txt"
+	# Start-up to enforcing on this kernel, counted in instructions (the
+	# guest clock under --icount): written as agent.md next to cost.md.
+	if ! syva-bench agent --out-dir "$out" --runs $runs --idle-seconds 2; then
+		echo agent >>"$out/failed.txt"
+		rc=1
+	fi
 	emit_all
 	exit $rc
 	;;
