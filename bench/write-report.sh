@@ -214,12 +214,12 @@ writes this file (\`bench/write-report.sh\`). Sources: \`bench/\`.
   of 100,000 inodes, five times, on the host and in the VM; then the write
   of the result into a real \`inode_zone\` map.
 - **Agent**: \`syva --policy-dir /opt/syva/policies\` with its own pin path
-  and no containerd, five times: time from exec to each start-up log line,
+  and no containerd, several times (the agent table says how many): time from exec to each start-up log line,
   read through a pipe as it is written; on the last run VmRSS/VmHWM and CPU
-  time over 10 s idle; SIGTERM to exit.
+  time over a few seconds idle; SIGTERM to exit.
 - **Event path**: the agent running; a process whose cgroup is in zone
   \`frontend\` (written to the agent's pinned \`zone_membership\`, as the
-  watcher would) opens a file zone \`database\` owns at paced rates for 3 s
+  watcher would) opens a file zone \`database\` owns at paced rates for a few seconds
   each, then flat out, then flat out with the agent stopped (SIGSTOP). The
   kernel's deny and drop counters are read from the pinned \`counters\` map
   and the DENY lines counted in the agent's log.
