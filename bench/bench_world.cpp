@@ -3,8 +3,13 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/ipc.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -74,6 +79,8 @@ pid_t park_in(const BenchCgroup& cgroup) {
     } catch (...) {
       _exit(1);
     }
+    // The SIGIO benchmark signals this process.
+    signal(SIGIO, SIG_IGN);
     [[maybe_unused]] ssize_t n = write(ready[1], "r", 1);
     for (;;) pause();
   }
@@ -102,12 +109,12 @@ int listen_in(const BenchCgroup& cgroup, const std::string& path) {
 // An IPv4 socket of `type` on 127.0.0.1 (a port the kernel picks), made
 // while the bench is in `cgroup`; listening if a stream. Returns the fd and
 // sets `port`.
-int inet_socket_in(const BenchCgroup& cgroup, int type, int& port) {
+int inet_socket_in(const BenchCgroup& cgroup, int type, int& port, uint32_t ip = htonl(INADDR_LOOPBACK)) {
   cgroup.join();
   int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_addr.s_addr = ip;
   socklen_t len = sizeof(addr);
   if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
       (type == SOCK_STREAM && listen(fd, 64) != 0) ||
@@ -115,6 +122,38 @@ int inet_socket_in(const BenchCgroup& cgroup, int type, int& port) {
     throw std::runtime_error(fmt::format("a loopback socket: {}", strerror(errno)));
   port = ntohs(addr.sin_port);
   return fd;
+}
+
+// 10.254.0.1/32 on an alias of lo: an address of this host that is not
+// loopback, which the bench gives to zone A's "pod" in address_zone.
+constexpr const char* kZoneAlias = "lo:254";
+
+uint32_t add_zone_address() {
+  const uint32_t ip = htonl(0x0afe0001);
+  const int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ifreq req{};
+  strncpy(req.ifr_name, kZoneAlias, IFNAMSIZ - 1);
+  auto* sin = reinterpret_cast<sockaddr_in*>(&req.ifr_addr);
+  sin->sin_family = AF_INET;
+  sin->sin_addr.s_addr = ip;
+  const bool ok = s >= 0 && ioctl(s, SIOCSIFADDR, &req) == 0;
+  sin->sin_addr.s_addr = 0xffffffff;
+  if (ok) ioctl(s, SIOCSIFNETMASK, &req);
+  const int err = errno;
+  if (s >= 0) close(s);
+  if (!ok) throw std::runtime_error(fmt::format("adding 10.254.0.1 to lo: {}", strerror(err)));
+  return ip;
+}
+
+void remove_zone_address() {
+  const int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ifreq req{};
+  strncpy(req.ifr_name, kZoneAlias, IFNAMSIZ - 1);
+  if (s >= 0 && ioctl(s, SIOCGIFFLAGS, &req) == 0) {
+    req.ifr_flags &= ~IFF_UP;  // takes an IPv4 alias's address away
+    ioctl(s, SIOCSIFFLAGS, &req);
+  }
+  if (s >= 0) close(s);
 }
 
 }  // namespace
@@ -146,6 +185,14 @@ BenchWorld::BenchWorld(const std::string& pin_path, const std::string& scratch, 
   targets_.scratch = scratch;
   targets_.tcp_listen_fd = inet_socket_in(*a_, SOCK_STREAM, targets_.tcp_port);
   targets_.udp_fd = inet_socket_in(*a_, SOCK_DGRAM, targets_.udp_port);
+  targets_.zone_ip = add_zone_address();
+  targets_.zone_tcp_listen_fd = inet_socket_in(*a_, SOCK_STREAM, targets_.zone_tcp_port, targets_.zone_ip);
+  targets_.zone_udp_fd = inet_socket_in(*a_, SOCK_DGRAM, targets_.zone_udp_port, targets_.zone_ip);
+  targets_.unowned_file = scratch + "/unowned-file";
+  write_file(targets_.unowned_file, 64);
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, targets_.sigio_fds) != 0 ||
+      fcntl(targets_.sigio_fds[0], F_SETFL, O_ASYNC | O_NONBLOCK) != 0)
+    throw std::runtime_error(fmt::format("the SIGIO socket pair: {}", strerror(errno)));
   caller_->join();
 }
 
@@ -163,6 +210,14 @@ BenchWorld::~BenchWorld() {
   close(targets_.listen_fd);
   close(targets_.tcp_listen_fd);
   close(targets_.udp_fd);
+  close(targets_.zone_tcp_listen_fd);
+  close(targets_.zone_udp_fd);
+  remove_zone_address();
+  close(targets_.sigio_fds[0]);
+  close(targets_.sigio_fds[1]);
+  if (targets_.sem_id >= 0) semctl(targets_.sem_id, 0, IPC_RMID);
+  if (targets_.shm_id >= 0) shmctl(targets_.shm_id, IPC_RMID, nullptr);
+  unlink(targets_.unowned_file.c_str());
   for (const char* name : {"/unlinked", "/renamed-a", "/renamed-b"}) unlink((scratch_ + name).c_str());
   close(targets_.mmap_fd);
   unlink(targets_.socket_path.c_str());
@@ -194,6 +249,11 @@ double BenchWorld::apply(size_t zones, const std::vector<syva_inode_key>& extra_
   enforcer_->set_member(a_->id(), kZoneA);
   have_b_ = zones >= 2;
   enforcer_->remove_member(caller_->id());
+  syva_address zone_address{};
+  zone_address.addr[10] = zone_address.addr[11] = 0xff;
+  memcpy(&zone_address.addr[12], &targets_.zone_ip, 4);
+  enforcer_->set_address_owner(zone_address, kZoneA);
+  if (targets_.sem_id < 0) make_ipc_objects_in_a();
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
@@ -212,6 +272,23 @@ void BenchWorld::set_config(Config c) {
     enforcer_->remove_member(caller_->id());
   if (was_attached != links_->attached()) usleep(settle_ms_ * 1000);
   config_ = c;
+}
+
+// SysV objects belong to the zone that made them, recorded by Syva's
+// programs as the kernel allocates them: made in A with the programs attached.
+void BenchWorld::make_ipc_objects_in_a() {
+  const bool attached = links_->attached();
+  links_->attach();
+  a_->join();
+  targets_.sem_id = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+  targets_.shm_id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+  const int err = errno;
+  // A zoned process may not move itself out of its cgroup (cgroup escape).
+  links_->detach();
+  caller_->join();
+  if (attached) links_->attach();
+  if (targets_.sem_id < 0 || targets_.shm_id < 0)
+    throw std::runtime_error(fmt::format("SysV objects in zone A: {}", strerror(err)));
 }
 
 size_t BenchWorld::drain_events() {

@@ -63,6 +63,8 @@ class BenchWorld {
   size_t drain_events();
 
  private:
+  void make_ipc_objects_in_a();
+
   std::unique_ptr<Enforcer> enforcer_;
   std::unique_ptr<ProgramLinks> links_;
   std::unique_ptr<BenchCgroup> parent_, caller_, a_;

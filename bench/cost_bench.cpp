@@ -126,6 +126,12 @@ std::string instructions(double v) {
 
 int run_cost(const Args& args) {
   const BenchPaths paths = bench_paths(args);
+  // --only open,chmod: a subset, for trying a change to one hook quickly.
+  const std::string only = "," + args.str("only", "") + ",";
+  std::vector<Operation> ops;
+  for (const auto& op : operations())
+    if (only == ",," || only.find("," + op.name + ",") != std::string::npos) ops.push_back(op);
+  if (ops.empty()) throw std::invalid_argument("--only names no operation");
   const size_t repeats = args.num("repeats", 3);
   const double batch = double(args.num("batch-instructions", 20'000'000));
   const int settle_ms = int(args.num("settle-ms", 1000));
@@ -139,7 +145,7 @@ int run_cost(const Args& args) {
 
   std::map<std::string, size_t> n;
   config.set(Cost::none);
-  for (const auto& op : operations()) n[op.name] = batch_size(world, op, batch);
+  for (const auto& op : ops) n[op.name] = batch_size(world, op, batch);
 
   // Rounds through the configurations, so that whatever drifts over the run
   // (the kernel's background work, caches filling) lands on all of them.
@@ -148,7 +154,7 @@ int run_cost(const Args& args) {
   for (size_t r = 0; r < repeats; ++r) {
     for (Cost c : kCosts) {
       config.set(c);
-      for (const auto& op : operations()) {
+      for (const auto& op : ops) {
         const size_t k = n.at(op.name);
         op.run(world.targets(), std::max<size_t>(k / 2, 3));  // warm-up, untimed
         if (c == Cost::denied) world.drain_events();
@@ -171,7 +177,7 @@ int run_cost(const Args& args) {
   Table rel({"operation", "empty / none", "unzoned / none", "allowed / none", "denied / none",
              "unzoned overhead ÷ floor overhead", "above the floor: unzoned, allowed, denied"});
   Table outcome({"operation", "none", "empty", "unzoned", "allowed", "denied"});
-  for (const auto& op : operations()) {
+  for (const auto& op : ops) {
     const auto& f = fig.at(op.name);
     std::vector<std::string> row = {"`" + op.name + "`", fmt::format("{}", n.at(op.name))};
     double spread = 0;
@@ -195,15 +201,23 @@ int run_cost(const Args& args) {
   }
 
   // The targets of issue 16, for open()+close().
-  const auto& open = fig.at("open");
-  const double none = open.at(Cost::none).median(), floor_over = open.at(Cost::empty).median() - none;
-  const double unzoned_x = (open.at(Cost::unzoned).median() - none) / floor_over;
-  const double allowed_r = open.at(Cost::allowed).median() / none;
   Table targets({"target (open()+close())", "measured", "limit", "status"});
-  targets.row({"unzoned caller's overhead ÷ the empty programs' overhead", fmt::format("{:.2f}x", unzoned_x), "1.25x",
-               unzoned_x <= 1.25 ? "met" : "missed"});
-  targets.row({"zoned caller opening its own zone's file, against no program", overhead(allowed_r), "+10.0 %",
-               allowed_r <= 1.10 ? "met" : "missed"});
+  if (fig.count("open")) {
+    const auto& open = fig.at("open");
+    const double none = open.at(Cost::none).median(), floor_over = open.at(Cost::empty).median() - none;
+    const double unzoned_x = (open.at(Cost::unzoned).median() - none) / floor_over;
+    const double allowed_r = open.at(Cost::allowed).median() / none;
+    targets.row({"unzoned caller's overhead ÷ the empty programs' overhead", fmt::format("{:.2f}x", unzoned_x), "1.25x",
+                 unzoned_x <= 1.25 ? "met" : "missed"});
+    targets.row({"zoned caller opening its own zone's file, against no program", overhead(allowed_r), "+10.0 %",
+                 allowed_r <= 1.10 ? "met" : "missed"});
+  }
+  if (fig.count("open-unowned")) {
+    const auto& open = fig.at("open-unowned");
+    const double r = open.at(Cost::allowed).median() / open.at(Cost::none).median();
+    targets.row({"zoned caller opening a file no zone owns (`open-unowned`), against no program", overhead(r), "+8.0 %",
+                 r <= 1.08 ? "met" : "missed"});
+  }
 
   std::string md;
   md += fmt::format("Instructions per operation (guest clock under `-icount shift=0,sleep=off`, one vCPU): each "
@@ -220,7 +234,7 @@ int run_cost(const Args& args) {
         "judges the operation against zone A's target.\n\n";
   md += outcome.str();
   md += "\nOperations:\n\n";
-  for (const auto& op : operations()) md += fmt::format("- `{}`: {}\n", op.name, op.label);
+  for (const auto& op : ops) md += fmt::format("- `{}`: {}\n", op.name, op.label);
   append_file(paths.out_dir + "/cost.md", md);
   append_file(paths.out_dir + "/cost.tsv", tsv);
   return 0;

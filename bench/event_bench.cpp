@@ -224,7 +224,7 @@ int run_events(const Args& args) {
 
   Table t({"offered", "attempts/s achieved", "denied (kernel)", "logged (agent)", "dropped", "logged / denied",
            "logged / s (step + catch-up)", "agent caught up after", "agent CPU over step+catch-up",
-           "denied open() cost"});
+           "agent CPU per logged denial", "denied open() cost"});
   size_t best_clean = 0;
   for (const auto& s : steps) {
     const double achieved = s.attempts / s.gen_s;
@@ -232,7 +232,7 @@ int run_events(const Args& args) {
     t.row({s.label, fmt::format("{:.0f}", achieved), std::to_string(s.denies), std::to_string(s.logged),
            std::to_string(s.dropped), fmt::format("{:.3f}", s.denies ? double(s.logged) / s.denies : 0.0),
            fmt::format("{:.0f}", s.logged / (s.gen_s + s.catch_up_s)), fmt::format("{:.2f} s", s.catch_up_s),
-           fmt::format("{:.0f} %", cpu_pct),
+           fmt::format("{:.0f} %", cpu_pct), s.logged ? duration_ns(1e9 * s.agent_cpu_s / double(s.logged)) : "—",
            // Paced steps sleep between calls, and the first call after a
            // sleep is slow under emulation: only flat-out steps say what a
            // denied open costs.

@@ -8,7 +8,11 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <spawn.h>
+#include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -17,6 +21,8 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+
+#include <linux/mount.h>
 
 extern char** environ;
 
@@ -158,15 +164,14 @@ sockaddr_in loopback(int port) {
   return a;
 }
 
-size_t udp_sendto(const OpTargets& t, size_t n) {
-  const sockaddr_in to = loopback(t.udp_port);
+size_t udp_sendto_to(int drain_fd, const sockaddr_in& to, size_t n) {
   int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (s < 0) return 0;
   size_t ok = 0;
   char byte = 'x';
   for (size_t i = 0; i < n; ++i) {
     if (sendto(s, &byte, 1, 0, reinterpret_cast<const sockaddr*>(&to), sizeof(to)) == 1) ++ok;
-    [[maybe_unused]] ssize_t r = recv(t.udp_fd, &byte, 1, MSG_DONTWAIT);
+    [[maybe_unused]] ssize_t r = recv(drain_fd, &byte, 1, MSG_DONTWAIT);
   }
   close(s);
   return ok;
@@ -174,8 +179,7 @@ size_t udp_sendto(const OpTargets& t, size_t n) {
 
 // SO_LINGER 0: the client's close resets, so no TIME_WAIT piles up over
 // thousands of connections and the ports never run out.
-size_t tcp_connect(const OpTargets& t, size_t n) {
-  const sockaddr_in to = loopback(t.tcp_port);
+size_t tcp_connect_to(const OpTargets& t, const sockaddr_in& to, size_t n) {
   const linger reset{1, 0};
   size_t ok = 0;
   for (size_t i = 0; i < n; ++i) {
@@ -194,6 +198,75 @@ size_t tcp_connect(const OpTargets& t, size_t n) {
   return ok;
 }
 
+size_t open_unowned(const OpTargets& t, size_t n) {
+  OpTargets u = t;
+  u.file = t.unowned_file;
+  return open_close(u, n);
+}
+
+sockaddr_in zone_address(const OpTargets& t, int port) {
+  sockaddr_in a = loopback(port);
+  a.sin_addr.s_addr = t.zone_ip;
+  return a;
+}
+
+size_t tcp_zone(const OpTargets& t, size_t n) {
+  OpTargets z = t;
+  z.tcp_listen_fd = t.zone_tcp_listen_fd;
+  return tcp_connect_to(z, zone_address(t, t.zone_tcp_port), n);
+}
+
+size_t udp_zone(const OpTargets& t, size_t n) {
+  return udp_sendto_to(t.zone_udp_fd, zone_address(t, t.zone_udp_port), n);
+}
+
+// semop "wait for zero" on a semaphore that is zero: ipcperms and the
+// semaphore's lock, nothing that blocks.
+size_t sem_zero(const OpTargets& t, size_t n) {
+  sembuf op{0, 0, IPC_NOWAIT};
+  size_t ok = 0;
+  for (size_t i = 0; i < n; ++i)
+    if (semop(t.sem_id, &op, 1) == 0) ++ok;
+  return ok;
+}
+
+size_t shm_attach(const OpTargets& t, size_t n) {
+  size_t ok = 0;
+  for (size_t i = 0; i < n; ++i) {
+    void* p = shmat(t.shm_id, nullptr, SHM_RDONLY);
+    if (p == reinterpret_cast<void*>(-1)) continue;
+    shmdt(p);
+    ++ok;
+  }
+  return ok;
+}
+
+// The new mount API as far as a parameter: a filesystem context is made and
+// configured, never mounted.
+size_t fs_context(const OpTargets&, size_t n) {
+  size_t ok = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const int fd = static_cast<int>(syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC));
+    if (fd < 0) continue;
+    if (syscall(SYS_fsconfig, fd, FSCONFIG_SET_STRING, "size", "1m", 0) == 0) ++ok;
+    close(fd);
+  }
+  return ok;
+}
+
+// F_SETOWN to the process in zone A, then one byte of input: the kernel
+// sends it SIGIO (which it ignores) through file_send_sigiotask.
+size_t sigio(const OpTargets& t, size_t n) {
+  size_t ok = 0;
+  char byte = 'x';
+  for (size_t i = 0; i < n; ++i) {
+    if (fcntl(t.sigio_fds[0], F_SETOWN, t.kill_target) != 0) continue;
+    if (write(t.sigio_fds[1], &byte, 1) == 1) ++ok;
+    [[maybe_unused]] ssize_t r = read(t.sigio_fds[0], &byte, 1);
+  }
+  return ok;
+}
+
 }  // namespace
 
 // One line per operation: adding one to the benchmarks is adding a line here.
@@ -204,14 +277,23 @@ const std::vector<Operation>& operations() {
       {"kill0", "kill(pid, 0) of a process in zone A's cgroup", kill_zero, true},
       {"mmap", "mmap(PROT_READ|PROT_EXEC)+munmap() of an open file zone A owns", mmap_exec, true},
       {"connect", "socket()+connect()+accept()+close() to a Unix stream socket made in zone A", unix_connect, true},
-      {"tcp", "socket()+connect()+accept()+close() to 127.0.0.1, a TCP socket made in zone A", tcp_connect},
       {"chmod", "chmod() of a file zone A owns to the mode it has", chmod_owned},
       {"setattr", "truncate() of a file zone A owns to the size it has", truncate_owned},
       {"unlink", "open(O_CREAT)+close()+unlink() of a file in the bench's directory", create_unlink},
       {"rename", "two rename()s of a file in the bench's directory, there and back", rename_twice},
       {"setprio", "setpriority() of the caller itself to the nice value it has", setpriority_same},
       {"socket", "socket(AF_INET, SOCK_DGRAM)+close()", udp_socket},
-      {"udp", "sendto() of one byte to 127.0.0.1, a UDP socket bound in zone A (then drained)", udp_sendto},
+      {"tcp",
+       "socket()+connect()+accept()+close() to 10.254.0.1 (an address of zone A's pod), a TCP socket made in zone A",
+       tcp_zone},
+      {"udp",
+       "sendto() of one byte to 10.254.0.1 (an address of zone A's pod), a UDP socket bound in zone A (then drained)",
+       udp_zone},
+      {"open-unowned", "open()+close() of a file no zone owns", open_unowned},
+      {"semop", "semop() (wait for zero, IPC_NOWAIT) on a semaphore set zone A made", sem_zero},
+      {"shmat", "shmat(SHM_RDONLY)+shmdt() of a shared memory segment zone A made", shm_attach},
+      {"fsconfig", "fsopen(\"tmpfs\")+fsconfig(FSCONFIG_SET_STRING size)+close(), never mounted", fs_context},
+      {"sigio", "fcntl(F_SETOWN) to a process in zone A's cgroup, then one byte of input: SIGIO to it", sigio},
   };
   return ops;
 }

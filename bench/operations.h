@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,16 @@ struct OpTargets {
   int tcp_port = 0;
   int udp_fd = -1;  // 127.0.0.1:udp_port, bound in zone A; the sender drains it
   int udp_port = 0;
+  // The same on an address zone A's pod holds (address_zone), so that a
+  // zoned caller's connection is judged by the pair, not refused as the
+  // node's loopback.
+  uint32_t zone_ip = 0;  // network order
+  int zone_tcp_listen_fd = -1, zone_tcp_port = 0;
+  int zone_udp_fd = -1, zone_udp_port = 0;
+  std::string unowned_file;     // open()+close() of a file no zone owns
+  int sem_id = -1;              // a semaphore set made in zone A
+  int shm_id = -1;              // a shared memory segment made in zone A
+  int sigio_fds[2] = {-1, -1};  // a socket pair whose [0] signals kill_target on input
 };
 
 struct Operation {

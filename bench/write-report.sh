@@ -67,11 +67,13 @@ program on each of Syva's hooks that allows at once); "unzoned overhead ÷
 floor overhead" is how many times the floor's cost Syva adds for a caller in
 no zone, and "above the floor" is what Syva's decisions add to the floor. An
 operation refused (see the outcomes) stops early, so its figure can be below
-\`none\`: that row measures the refusal, not the operation. TCP and UDP to
-127.0.0.1 are refused for a zoned caller in the node's network namespace
-(loopback there is the node's, see the README's *The network*), so their
-\`allowed\` rows measure a refusal too. A row where the floor costs nothing
-measurable has no ratio (\`n/a\`).
+\`none\`: that row measures the refusal, not the operation. TCP and UDP go to
+10.254.0.1, an address the bench puts on \`lo\` and gives to zone A's pod in
+\`address_zone\`, so that a zoned caller is judged by the pair (allowed in A,
+refused from B) rather than refused as the node's loopback; the receiving
+socket is zone A's, so every row includes the inbound check. \`open-unowned\`
+is the +8 % target's case (a zoned caller opening a file no zone owns).
+A row where the floor costs nothing measurable has no ratio (\`n/a\`).
 
 $(for d in "$out"/vm-cost-*; do
 	[[ -d $d ]] || continue
@@ -79,7 +81,79 @@ $(for d in "$out"/vm-cost-*; do
 	echo
 	frag "$d/cost.md"
 	echo
+	echo "The agent on this kernel, in the same boot (\`syva-bench agent\`): under \`-icount\` a second below is 10⁹ instructions executed by the guest (the agent, the kernel's verifier and loader, and whatever else ran), not a wall-clock time."
+	echo
+	frag "$d/agent.md"
+	echo
 done)
+
+### The unzoned target: what was tried
+
+The target (an unzoned caller's overhead at most 1.25x the empty programs')
+leaves Syva almost nothing per hook: the floor is one trampoline per hook,
+about 150-180 instructions on \`kill(pid, 0)\` or \`setpriority\` (one hook
+each), and Syva may add a quarter of that, about 40. What an unzoned caller
+runs beyond the empty program is, on every hook, the caller's cgroup id
+(\`bpf_get_current_cgroup_id()\`) and one miss in the \`zone_membership\`
+hash (jhash of the key, the bucket, the compare): about 165-180
+instructions on 6.1, read off the one-hook rows (\`kill0\`, \`setprio\`,
+\`semop\`). No counter is updated and no policy read for an unzoned caller:
+every hook returns right after that lookup. open()+close() runs two hooks
+with a map operation each (\`file_open\`, and \`file_free_security\`,
+which drops the file's SIGIO owner record). Each attempt below was measured
+in a separate quick run (6.1, \`--icount\`, 3 rounds of 5 M-instruction
+batches, the same operations), instructions per operation above the floor
+for an unzoned caller:
+
+| attempt | \`open\` | \`open-unowned\` | \`kill0\` | \`setprio\` | \`semop\` | \`chmod\` | kept |
+|---|---|---|---|---|---|---|---|
+| before (commit 1e62843) | +459 | +491 | +180 | +165 | +168 | +210 | |
+| the cgroup id read through BTF pointers (\`current->cgroups->dfl_cgrp->kn->id\`, no helper call) and the two free hooks look up before they delete | +380 | +395 | +186 | +171 | +174 | +216 | the lookups only |
+
+The direct read costs 6 instructions more on every hook than the helper
+(each load through a BTF pointer is a guarded load in 6.1's JIT), so it was
+dropped. Looking up before deleting in \`file_free_security\` and
+\`cred_free\` saves about 85 instructions on every file and credential
+freed (a lookup takes no bucket lock; nothing can record an owner for an
+object being freed, so the two steps cannot race) and is kept. A third
+change, kept, skips \`file_set_fowner\`'s map update when the file's record
+already names the caller's zone (an update allocates and replaces the
+element): \`sigio\` (an \`F_SETOWN\` and one signal-driven input per
+operation), unzoned, above the floor, went from +1,486 to +611 instructions
+in the same kind of quick run on 6.1 (the table above has this run's).
+
+What is left is the hash lookup, and only a cheaper "is this cgroup a
+member at all" test would close the gap. Not done here, with the reason:
+
+- A membership filter: a bitmap indexed by a hash of the cgroup id, read
+  with one array access before the hash lookup (a clear bit means "in no
+  zone"; a set bit falls through to the lookup). It is exact in one
+  direction only if every writer of \`zone_membership\` sets the bit first
+  (the agent, atomically through a memory-mapped array so as not to race
+  the kernel's writes; \`placement.bpf.c\` when it marks a cgroup PENDING),
+  if an agent that finds pinned members from an older build fills the
+  filter before its programs attach, and if a bit is never cleared while
+  any member could map to it: clearing races the kernel's PENDING writes,
+  so the filter can only fill, and a node with many container starts
+  drifts back to the full lookup. Worth about 100-150 instructions per hook
+  on an unzoned caller by the rows above; too much agent and placement
+  change to land and verify safely in this change.
+- Cgroup-local storage (\`BPF_MAP_TYPE_CGRP_STORAGE\`, 6.2+, so 6.12 only
+  with the hash kept for 6.1): cannot go stale (the storage is the
+  cgroup's), but \`bpf_cgrp_storage_get\` is still a helper call (a
+  per-CPU busy guard, then the cgroup's storage cache); probably cheaper
+  than the hash miss, not measured here, and it needs the agent to write
+  each member through an open cgroup directory and a second code path for
+  6.1. The next thing to measure on 6.12.
+- Task-local storage as a cache: a task's cgroup changes on migration
+  without any hook Syva could use to invalidate the entry, so a cached
+  "unzoned" could outlive a move into a zoned cgroup; refused.
+- \`BPF_LSM_CGROUP\` (programs attached to the zoned cgroups only): an
+  unzoned caller would run no Syva program, but the shim runs on every
+  hook for every task and hooks such as \`file_free_security\` and
+  \`cred_free\` are not about the caller; a redesign, not a tweak.
+- Merging programs does not apply: each is on a different hook.
+
 
 ## How to reproduce
 
@@ -142,12 +216,12 @@ writes this file (\`bench/write-report.sh\`). Sources: \`bench/\`.
   of 100,000 inodes, five times, on the host and in the VM; then the write
   of the result into a real \`inode_zone\` map.
 - **Agent**: \`syva --policy-dir /opt/syva/policies\` with its own pin path
-  and no containerd, five times: time from exec to each start-up log line,
+  and no containerd, several times (the agent table says how many): time from exec to each start-up log line,
   read through a pipe as it is written; on the last run VmRSS/VmHWM and CPU
-  time over 10 s idle; SIGTERM to exit.
+  time over a few seconds idle; SIGTERM to exit.
 - **Event path**: the agent running; a process whose cgroup is in zone
   \`frontend\` (written to the agent's pinned \`zone_membership\`, as the
-  watcher would) opens a file zone \`database\` owns at paced rates for 3 s
+  watcher would) opens a file zone \`database\` owns at paced rates for a few seconds
   each, then flat out, then flat out with the agent stopped (SIGSTOP). The
   kernel's deny and drop counters are read from the pinned \`counters\` map
   and the DENY lines counted in the agent's log.

@@ -142,7 +142,12 @@ int BPF_PROG(syva_file_set_fowner, struct file *file)
 {
 	__u64 cgroup, key = address_of(file);
 	__u32 zone = current_zone(&cgroup);
+	__u32 *recorded = bpf_map_lookup_elem(&sigio_owner_zone, &key);
 
+	/* An owner set again by the same zone (F_SETOWN per request) keeps its
+	 * record: an update allocates and replaces the element. */
+	if (recorded && *recorded == zone)
+		return 0;
 	/* The hook cannot refuse: a record not written makes the file's
 	 * signals fail closed in file_send_sigiotask. */
 	if (bpf_map_update_elem(&sigio_owner_zone, &key, &zone, BPF_ANY) != 0)
@@ -150,13 +155,16 @@ int BPF_PROG(syva_file_set_fowner, struct file *file)
 	return 0;
 }
 
-/* Every file freed; most never had an owner, and the delete finds nothing. */
+/* Every file freed; most never had an owner. The lookup, unlike the
+ * delete, takes no bucket lock, and nothing can record an owner for a file
+ * being freed between the two. */
 SEC("lsm/file_free_security")
 int BPF_PROG(syva_file_free_security, struct file *file)
 {
 	__u64 key = address_of(file);
 
-	bpf_map_delete_elem(&sigio_owner_zone, &key);
+	if (bpf_map_lookup_elem(&sigio_owner_zone, &key))
+		bpf_map_delete_elem(&sigio_owner_zone, &key);
 	return 0;
 }
 
@@ -254,13 +262,14 @@ int BPF_PROG(syva_uring_sqpoll)
 	return record_uring_creds(bpf_get_current_task_btf()->cred);
 }
 
-/* Every credential freed; the delete finds nothing for most. */
+/* Every credential freed; most have no entry (see file_free_security). */
 SEC("lsm/cred_free")
 int BPF_PROG(syva_cred_free, struct cred *cred)
 {
 	__u64 key = address_of(cred);
 
-	bpf_map_delete_elem(&uring_creds, &key);
+	if (bpf_map_lookup_elem(&uring_creds, &key))
+		bpf_map_delete_elem(&uring_creds, &key);
 	return 0;
 }
 
