@@ -108,8 +108,9 @@ NOT_FOR_BUILDING = {"qemu-system-x86", "busybox-static", "cpio", "containerd", "
                     "python3", "python3-yaml", "python3-prometheus-client", "libclang-rt-14-dev",
                     # the package and image tests (debootstrap, buildah) and the .deb (dpkg-dev)
                     "debootstrap", "buildah", "dpkg-dev",
-                    # the zone network test (veth pairs, network namespaces)
-                    "iproute2"}
+                    # the zone network test (veth pairs, network namespaces) and
+                    # the CNI test (containers on a bridge)
+                    "iproute2", "containernetworking-plugins"}
 
 
 def policy_files():
