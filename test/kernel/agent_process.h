@@ -32,7 +32,10 @@ class AgentProcess {
   AgentProcess& operator=(const AgentProcess&) = delete;
 
   // Waits for `text` in the log or for the agent to exit; true if seen.
-  bool wait_for(const std::string& text, int seconds = 60);
+  // The default is long because only a failure waits it out: under
+  // single-threaded TCG on a shared host, loading and attaching every
+  // program has taken over 60 s.
+  bool wait_for(const std::string& text, int seconds = 180);
   // Waits for the agent to exit; true if it did.
   bool wait_exit(int seconds = 30);
   bool exited();
