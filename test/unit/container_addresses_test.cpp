@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "support/containerd_records.h"
+#include "unit/null_membership_sink.h"
 #include "watcher/address_table.h"
 #include "watcher/container_addresses.h"
 #include "watcher/container_metadata.h"
@@ -27,19 +28,12 @@ syva_address at(const std::string& text) {
   return *a;
 }
 
-struct AddressSink : MembershipSink {
+struct AddressSink : test::NullMembershipSink {
   AddressZones map;
   int writes = 0;
   uint32_t unread = 0;
   std::string unread_why;
   ZoneSlot zone_for(const std::string&) override { return {1, true}; }
-  void set_member(uint64_t, uint32_t) override {}
-  void remove_member(uint64_t) override {}
-  bool clear_pending(uint64_t) override { return false; }
-  std::map<uint64_t, uint32_t> members() override { return {}; }
-  void set_superblock_owner(uint64_t, uint32_t) override {}
-  void remove_superblock_owner(uint64_t) override {}
-  std::map<uint64_t, uint32_t> superblock_owners() override { return {}; }
   void set_address_owner(const syva_address& a, uint32_t zone) override {
     ++writes;
     map[a] = zone;

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "enforcer/kernel_ids.h"
+#include "unit/null_membership_sink.h"
 #include "watcher/writable_layer.h"
 
 using namespace syva;
@@ -21,16 +22,8 @@ namespace {
 
 using Inode = std::pair<uint64_t, uint64_t>;
 
-class RecordingSink : public MembershipSink {
+class RecordingSink : public test::NullMembershipSink {
  public:
-  ZoneSlot zone_for(const std::string&) override { return {}; }
-  void set_member(uint64_t, uint32_t) override {}
-  void remove_member(uint64_t) override {}
-  bool clear_pending(uint64_t) override { return false; }
-  std::map<uint64_t, uint32_t> members() override { return {}; }
-  void set_superblock_owner(uint64_t, uint32_t) override {}
-  void remove_superblock_owner(uint64_t) override {}
-  std::map<uint64_t, uint32_t> superblock_owners() override { return {}; }
   InodeClaim own_inode(uint64_t dev, uint64_t ino, uint32_t zone_id) override {
     if (foreign.count({dev, ino})) return InodeClaim::foreign;
     owners[{dev, ino}] = zone_id;
