@@ -33,23 +33,33 @@ int exec_uring_probe(const char* action, const std::string& path) {
   return SYVA_TEST_EXIT_EXEC_FAILED;
 }
 
+// Why this kernel makes no ring with `flags` (empty: it does).
+std::string ring_unavailable(unsigned flags) {
+  io_uring probe;
+  io_uring_params params{};
+  params.flags = flags;
+  if (int rc = io_uring_queue_init_params(2, &probe, &params); rc < 0) return strerror(-rc);
+  io_uring_queue_exit(&probe);
+  return "";
+}
+
+// Alpha's [capabilities] list leaves out CAP_DAC_OVERRIDE and
+// CAP_DAC_READ_SEARCH; beta has no list.
+void alpha_may_not_override_file_permissions() {
+  syva_zone_policy alpha_rules{};
+  alpha_rules.flags = SYVA_ZONE_F_CAPS;
+  alpha_rules.caps_allowed = uint64_t{1} << CAP_CHOWN;
+  apply_zone_rules(alpha_rules);
+}
+
 }  // namespace
 
 TEST_CASE("io_uring: a personality's credentials are held to the zone's capabilities after capset()",
           "[kernel][io_uring]") {
   REQUIRE_BPF_LSM();
-  {
-    io_uring probe;
-    if (int rc = io_uring_queue_init(2, &probe, 0); rc < 0)
-      SYVA_SKIP(std::string("io_uring is not available on this kernel: ") + strerror(-rc));
-    io_uring_queue_exit(&probe);
-  }
-  // Alpha may not override file permissions (CAP_DAC_OVERRIDE,
-  // CAP_DAC_READ_SEARCH); beta has no [capabilities] list.
-  syva_zone_policy alpha_rules{};
-  alpha_rules.flags = SYVA_ZONE_F_CAPS;
-  alpha_rules.caps_allowed = uint64_t{1} << CAP_CHOWN;
-  apply_zone_rules(alpha_rules);
+  if (std::string why = ring_unavailable(0); !why.empty())
+    SYVA_SKIP("io_uring is not available on this kernel: " + why);
+  alpha_may_not_override_file_permissions();
   Cgroup alpha("uring-alpha", kAlpha);
   Cgroup beta("uring-beta", kBeta);
   const std::string file = scratch_file("uring-unreadable");
@@ -85,18 +95,9 @@ TEST_CASE("io_uring SQPOLL: the ring's thread is held to the zone's capabilities
           "a ring attached after capset(); it opens no other zone's file",
           "[kernel][io_uring]") {
   REQUIRE_BPF_LSM();
-  {
-    io_uring probe;
-    io_uring_params params{};
-    params.flags = IORING_SETUP_SQPOLL;
-    if (int rc = io_uring_queue_init_params(2, &probe, &params); rc < 0)
-      SYVA_SKIP(std::string("io_uring SQPOLL rings are not available on this kernel: ") + strerror(-rc));
-    io_uring_queue_exit(&probe);
-  }
-  syva_zone_policy alpha_rules{};
-  alpha_rules.flags = SYVA_ZONE_F_CAPS;
-  alpha_rules.caps_allowed = uint64_t{1} << CAP_CHOWN;
-  apply_zone_rules(alpha_rules);
+  if (std::string why = ring_unavailable(IORING_SETUP_SQPOLL); !why.empty())
+    SYVA_SKIP("io_uring SQPOLL rings are not available on this kernel: " + why);
+  alpha_may_not_override_file_permissions();
   Cgroup alpha("sqpoll-alpha", kAlpha);
   Cgroup beta("sqpoll-beta", kBeta);
   const std::string unreadable = scratch_file("sqpoll-unreadable");
