@@ -49,6 +49,9 @@ std::vector<std::string> words(const char (&field)[SYVA_POLICY_ERROR_LEN]) {
   return out;
 }
 
+
+}  // namespace
+
 void judge_health(StatusReport& r) {
   auto& why = r.health_reasons;
   if (!r.active) {
@@ -68,6 +71,8 @@ void judge_health(StatusReport& r) {
     why.push_back("agent not running: the pinned programs still enforce, but membership is not kept up to date");
   else if (r.agent_state.containerd == SYVA_CONTAINERD_UNREACHABLE)
     why.push_back("containerd unreachable: new containers are not put in zones");
+  else if (r.agent_state.containerd != SYVA_CONTAINERD_CONNECTED)
+    why.push_back("containerd not linked yet (the agent is starting): new containers are not put in zones until it is");
   if (r.quarantined)
     why.push_back(fmt::format("{} container cgroup(s) in quarantine: they could not be placed where they asked (the "
                               "agent's log says why, on its QUARANTINE lines)",
@@ -102,8 +107,6 @@ void judge_health(StatusReport& r) {
                                           strnlen(r.agent_state.policy_error, sizeof(r.agent_state.policy_error)))));
   r.health = why.empty() ? Health::healthy : Health::degraded;
 }
-
-}  // namespace
 
 StatusReport read_status(const std::string& pin_path) {
   StatusReport r;

@@ -54,6 +54,8 @@ struct StatusReport {
 const char* to_string(Health health);
 
 StatusReport read_status(const std::string& pin_path);
+// Sets health and its reasons from what read_status gathered.
+void judge_health(StatusReport& report);
 std::string format_status_text(const StatusReport& report);
 std::string format_status_json(const StatusReport& report);
 // For probes: 0 healthy, 2 degraded (still enforcing), 1 unsafe (not
