@@ -144,6 +144,20 @@ size_t count_level(const std::string& text, const std::string& level) {
   return n;
 }
 
+// Start-up, then every line above info (a thousand membership lines
+// would hide them), then the last cycles and the stop.
+std::string log_excerpt(const std::string& log) {
+  const size_t connected = log.find("containerd: connected");
+  const size_t head_end = connected == std::string::npos ? 0 : log.find('\n', connected) + 1;
+  const size_t tail_from = log.size() > 4000 ? log.rfind('\n', log.size() - 4000) + 1 : 0;
+  if (tail_from <= head_end) return log;
+  std::string out = log.substr(0, head_end) + "...\n";
+  std::istringstream middle(log.substr(head_end, tail_from - head_end));
+  for (std::string line; std::getline(middle, line);)
+    if (line.find(" info ") == std::string::npos && line.find(" debug ") == std::string::npos) out += line + "\n";
+  return out + "...\n" + log.substr(tail_from);
+}
+
 }  // namespace
 
 int run_churn(const Args& args) {
@@ -264,12 +278,7 @@ int run_churn(const Args& args) {
   for (const auto& s : samples)
     tsv += fmt::format("{}\t{:.1f}\t{}\t{}\t{}\t{}\n", s.cycles, s.seconds, s.rss, s.anon, s.hwm, s.members);
   append_file(paths.out_dir + "/churn.tsv", tsv);
-  // The head (start-up) and the tail (the last cycles and the stop).
-  const size_t head_end = agent_log.find("containerd: connected");
-  const size_t head_cut = head_end == std::string::npos ? 0 : agent_log.find('\n', head_end);
-  const size_t tail_from = agent_log.size() > 6000 ? agent_log.rfind('\n', agent_log.size() - 6000) : 0;
-  append_file(paths.out_dir + "/churn-agent-log.txt",
-              agent_log.substr(0, std::min(head_cut, tail_from)) + "...\n" + agent_log.substr(tail_from));
+  append_file(paths.out_dir + "/churn-agent-log.txt", log_excerpt(agent_log));
   fs::remove(log);
   append_file(paths.out_dir + "/targets.tsv",
               fmt::format("agent RSS after {} container start/stop cycles (replayed events)\t{} RssAnon\tno "
