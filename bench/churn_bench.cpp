@@ -82,6 +82,10 @@ class AgentProcess {
   AgentProcess& operator=(const AgentProcess&) = delete;
 
   pid_t pid() const { return pid_; }
+  bool alive() {
+    if (pid_ > 0 && waitpid(pid_, &status_, WNOHANG) == pid_) pid_ = -1;
+    return pid_ > 0;
+  }
 
   // Waits for a log line containing `text` (and `also()` to hold).
   void await(const std::string& text, std::chrono::seconds patience, const std::function<bool()>& also = {}) {
@@ -211,7 +215,11 @@ int run_churn(const Args& args) {
   samples.push_back(sample(0, t0));
   for (size_t n = 1; n <= cycles; ++n) {
     const CycleOutcome o = cycle.run(n);
+    // Each later cycle would wait out its patience too.
+    if (!o.placed && !agent.alive())
+      throw std::runtime_error(fmt::format("the agent exited during cycle {}:\n{}", n, log_excerpt(slurp(log))));
     unplaced += !o.placed;
+    if (unplaced > 10) throw std::runtime_error("the agent stopped placing containers:\n" + log_excerpt(slurp(log)));
     quarantined += o.quarantined;
     unremoved += !o.removed;
     if (n % every == 0 || n == cycles) {
