@@ -256,10 +256,10 @@ int run_churn(const Args& args) {
   std::string md = fmt::format(
       "{} container lifecycles replayed against the real agent (`{}`), its watcher connected to a fake containerd "
       "on a Unix socket (containerd namespace `{}`, label `syva.dev/zone={}`). Each cycle makes a real cgroup "
-      "`/{}/churn-N` under the guarded root, forks a real process into it, and publishes /containers/create, "
-      "/tasks/create, /tasks/start, /tasks/exit, /tasks/delete, /containers/delete, waiting for the agent's "
-      "map write after /tasks/create and its removal after /tasks/exit; the process and cgroup are then removed. "
-      "Memory is read from the agent's `/proc/PID/status`; entries from its pinned `zone_membership`.\n\n",
+      "`/{}/churn-N` under the guarded root, starts a real process in it (clone3 into the cgroup), and publishes "
+      "/containers/create, /tasks/create, /tasks/start, /tasks/exit, /tasks/delete, /containers/delete, waiting for "
+      "the agent's map write after /tasks/create and its removal after /tasks/exit; the process and cgroup are then "
+      "removed. Memory is read from the agent's `/proc/PID/status`; entries from its pinned `zone_membership`.\n\n",
       cycles, fmt::join(argv, " "), ns, zone, ns);
   md += table.str();
   Table foot({"measure", "value"});
