@@ -219,6 +219,13 @@ writes this file (\`bench/write-report.sh\`). Sources: \`bench/\`.
   and no containerd, several times (the agent table says how many): time from exec to each start-up log line,
   read through a pipe as it is written; on the last run VmRSS/VmHWM and CPU
   time over a few seconds idle; SIGTERM to exit.
+- **Container churn**: the real agent (\`syva\` with its own pin path and
+  \`--guard-cgroup\`), its watcher connected to a fake containerd that the
+  bench serves on a Unix socket (the calls the watcher makes: Namespaces
+  List, Containers Get/ListStream, Tasks List, Events Subscribe), replaying
+  container lifecycles one after another with a real cgroup and a real
+  process each; the agent's VmRSS/RssAnon/VmHWM and its \`zone_membership\`
+  entries sampled every so many cycles.
 - **Event path**: the agent running; a process whose cgroup is in zone
   \`frontend\` (written to the agent's pinned \`zone_membership\`, as the
   watcher would) opens a file zone \`database\` owns at paced rates for a few seconds
@@ -266,6 +273,10 @@ $(frag "$vm/tag-vm.md")
 ## The agent (VM)
 
 $(frag "$vm/agent.md")
+
+### Memory over container churn (VM)
+
+$(frag "$vm/churn.md")
 
 ## Event path (VM)
 

@@ -61,7 +61,8 @@ done
 
 say "VM: the kernel benchmarks"
 vm_rc=0
-"$repo/test/vm/run-in-vm.sh" --build-dir "$build" --mem 2048 --timeout 2400 -- /opt/syva/guest/bench.sh "$mode" ||
+# 10,000 container cycles of the churn replay take about 12 minutes of it.
+"$repo/test/vm/run-in-vm.sh" --build-dir "$build" --mem 2048 --timeout 3600 -- /opt/syva/guest/bench.sh "$mode" ||
 	vm_rc=$?
 mkdir -p "$out/vm"
 cp -r "$build/vm/out/." "$out/vm/" 2>/dev/null || true

@@ -315,7 +315,7 @@ void ContainerdWatcher::on_event(ContainerdClient& client, const WatchEvent& eve
         table_.add(*m, std::nullopt);
         apply_zone_limits(*m);
       } else {
-        table_.remove(event.ns, event.container_id, 0, "it is no longer to be enforced");
+        leave(key, 0, "it is no longer to be enforced");
       }
       return;
     }
@@ -355,15 +355,22 @@ void ContainerdWatcher::on_event(ContainerdClient& client, const WatchEvent& eve
                      describe(*m));
         return;
       }
-      table_.remove(event.ns, event.container_id, event.pid, "task exited");
+      leave(key, event.pid, "task exited");
       return;
-    case WatchEvent::Kind::task_deleted: table_.remove(event.ns, event.container_id, event.pid, "task deleted"); return;
+    case WatchEvent::Kind::task_deleted: leave(key, event.pid, "task deleted"); return;
     case WatchEvent::Kind::container_deleted:
       claims_.erase(key);
-      table_.remove(event.ns, event.container_id, 0, "container deleted");
+      leave(key, 0, "container deleted");
       return;
     case WatchEvent::Kind::ignored: return;
   }
+}
+
+void ContainerdWatcher::leave(const Key& key, uint32_t pid, std::string_view reason) {
+  // Cgroup ids are never reused, so what was written to a cgroup that left
+  // is of no further use; kept, it would pile up one entry per container
+  // until the next reconcile.
+  if (auto gone = table_.remove(key.first, key.second, pid, reason)) limits_applied_.erase(*gone);
 }
 
 void ContainerdWatcher::publish_origins() {

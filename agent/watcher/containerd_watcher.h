@@ -16,6 +16,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 
@@ -89,6 +90,9 @@ class ContainerdWatcher {
   ReconcileCounts reconcile(ContainerdClient& client);
   void resync(ContainerdClient& client);
   void on_event(ContainerdClient& client, const WatchEvent& event);
+  // Takes the container out of the table (see MembershipTable::remove),
+  // and its cgroup out of limits_applied_ when its entry went.
+  void leave(const Key& key, uint32_t pid, std::string_view reason);
   // The member a running task makes, or nullopt when it is not to be
   // enforced (its cgroup's PENDING entry is then cleared) or its cgroup
   // cannot be found (logged; a PENDING cgroup stays confined).

@@ -100,12 +100,12 @@ void MembershipTable::add(const Member& m, std::optional<std::chrono::nanosecond
                  m.zone_id >= SYVA_FIRST_STATE_ZONE ? "not owned: quarantined" : describe(m.rootfs), latency);
 }
 
-void MembershipTable::remove(const std::string& ns, const std::string& container_id, uint32_t pid,
-                             std::string_view reason) {
+std::optional<uint64_t> MembershipTable::remove(const std::string& ns, const std::string& container_id, uint32_t pid,
+                                                std::string_view reason) {
   const Key key{ns, container_id};
   auto it = members_.find(key);
-  if (it == members_.end()) return;
-  if (pid != 0 && it->second.pid != 0 && pid != it->second.pid) return;
+  if (it == members_.end()) return std::nullopt;
+  if (pid != 0 && it->second.pid != 0 && pid != it->second.pid) return std::nullopt;
   const Member gone = it->second;
   members_.erase(it);
   if (auto dev = owned_superblock(gone)) sink_.remove_superblock_owner(*dev);
@@ -114,10 +114,11 @@ void MembershipTable::remove(const std::string& ns, const std::string& container
     if (other->zone_id != gone.zone_id) sink_.set_member(other->cgroup, other->zone_id);
     spdlog::info("membership -: {} reason=\"{}\" (cgroup stays: container {} shares it)", describe(gone), reason,
                  other->container_id);
-    return;
+    return std::nullopt;
   }
   sink_.remove_member(gone.cgroup);
   spdlog::info("membership -: {} reason=\"{}\"", describe(gone), reason);
+  return gone.cgroup;
 }
 
 ReconcileCounts MembershipTable::reconcile(const std::vector<Member>& running) {

@@ -66,7 +66,10 @@ class MembershipTable {
   // Removes the container's entry, unless another known container shares
   // its cgroup. Unknown containers (never zoned) are ignored, and so is the
   // end of an earlier task (`pid` not the known one; 0 matches any).
-  void remove(const std::string& ns, const std::string& container_id, uint32_t pid, std::string_view reason);
+  // Returns the cgroup whose entry went, for whatever else is kept per
+  // zoned cgroup.
+  std::optional<uint64_t> remove(const std::string& ns, const std::string& container_id, uint32_t pid,
+                                 std::string_view reason);
 
   // The map afterwards holds exactly the entries of `running`: missing or
   // wrong ones are written, every other entry is removed, including entries

@@ -71,10 +71,10 @@ TEST_CASE("remove finds the cgroup by container, in its namespace", "[membership
   MembershipTable table(sink);
   table.add(member("c1", 100, 1, "a"), std::nullopt);
   table.add(member("c1", 200, 1, "b"), std::nullopt);
-  table.remove("b", "c1", 0, "task deleted");
+  CHECK(table.remove("b", "c1", 0, "task deleted") == 200u);
   CHECK(sink.map == std::map<uint64_t, uint32_t>{{100, 1}});
-  table.remove("b", "c1", 0, "container deleted");  // already gone: nothing to do
-  table.remove("a", "never-zoned", 0, "task deleted");
+  CHECK_FALSE(table.remove("b", "c1", 0, "container deleted"));  // already gone: nothing to do
+  CHECK_FALSE(table.remove("a", "never-zoned", 0, "task deleted"));
   CHECK(sink.map.size() == 1);
   CHECK(table.size() == 1);
 }
@@ -93,7 +93,7 @@ TEST_CASE("the end of an earlier task does not remove the running one", "[member
   Member m = member("c1", 100, 1);
   m.pid = 2002;
   table.add(m, std::nullopt);
-  table.remove("default", "c1", 1001, "task deleted");  // replayed after a reconcile
+  CHECK_FALSE(table.remove("default", "c1", 1001, "task deleted"));  // replayed after a reconcile
   CHECK(sink.map.count(100));
   table.remove("default", "c1", 2002, "task deleted");
   CHECK_FALSE(sink.map.count(100));
@@ -104,9 +104,9 @@ TEST_CASE("a cgroup shared by two containers stays until both are gone", "[membe
   MembershipTable table(sink);
   table.add(member("c1", 100, 1), std::nullopt);
   table.add(member("c2", 100, 1), std::nullopt);
-  table.remove("default", "c1", 0, "task deleted");
+  CHECK_FALSE(table.remove("default", "c1", 0, "task deleted"));
   CHECK(sink.map.count(100));
-  table.remove("default", "c2", 0, "task deleted");
+  CHECK(table.remove("default", "c2", 0, "task deleted") == 100u);
   CHECK_FALSE(sink.map.count(100));
 }
 

@@ -12,11 +12,13 @@ mkdir -p "$out"
 
 if [ "$mode" = quick ]; then
 	target_rounds=4 rounds=3 scale_rounds=3 inodes=5000 members=50 zones=1,100 runs=2 idle=2 rates=1000,0 secs=1
+	churn_cycles=300 churn_every=100
 else
 	# Sized so that the whole scripts/bench.sh fits in about half an hour on
 	# a shared 2-core host: the ratios that hold a target come from the
 	# --icount boots, which do not need many rounds.
 	target_rounds=20 rounds=9 scale_rounds=7 inodes=100000 members=1000 zones=1,100,10000 runs=3 idle=5 rates=1000,5000,20000,0 secs=2
+	churn_cycles=10000 churn_every=1000
 fi
 
 {
@@ -71,6 +73,9 @@ step ops syva-bench ops --out-dir "$out" --rounds $rounds --target-rounds $targe
 step scale syva-bench scale --out-dir "$out" --rounds $scale_rounds --inodes $inodes --members $members --zones $zones
 step tag syva-bench tag --out-dir "$out" --where vm --inodes $inodes --keep-tree no
 step agent syva-bench agent --out-dir "$out" --runs $runs --idle-seconds $idle
+# The agent's memory over container churn: its watcher on a fake containerd
+# replaying start/stop cycles with real cgroups and processes.
+step churn syva-bench churn --out-dir "$out" --cycles $churn_cycles --sample-every $churn_every
 
 # The event path needs the real agent running, with a file a zone owns.
 events() {
