@@ -156,6 +156,7 @@ int run_cost(const Args& args) {
       config.set(c);
       for (const auto& op : ops) {
         const size_t k = n.at(op.name);
+        world.set_workload(op.workload);
         op.run(world.targets(), std::max<size_t>(k / 2, 3));  // warm-up, untimed
         if (c == Cost::denied) world.drain_events();
         Figure& f = fig[op.name][c];
@@ -170,6 +171,7 @@ int run_cost(const Args& args) {
       }
     }
   }
+  world.set_workload(false);
   config.set(Cost::none);
 
   Table abs({"operation", "ops / batch", "none", "empty programs", "Syva, unzoned", "zoned, allowed", "zoned, denied",

@@ -72,11 +72,14 @@ EmptyPrograms::~EmptyPrograms() {
   bench_empty_bpf__destroy(skel_);
 }
 
-void EmptyPrograms::attach() {
+void EmptyPrograms::attach() { attach_only(hooks_); }
+
+void EmptyPrograms::attach_only(const std::vector<std::string>& hooks) {
   if (!links_.empty()) return;
+  const std::set<std::string> wanted(hooks.begin(), hooks.end());
   bpf_program* prog;
   bpf_object__for_each_program(prog, skel_->obj) {
-    if (bpf_program__fd(prog) < 0) continue;
+    if (bpf_program__fd(prog) < 0 || !wanted.count(lsm_hook(prog))) continue;
     bpf_link* link = bpf_program__attach_lsm(prog);
     if (!link) {
       const int err = errno;

@@ -13,5 +13,6 @@ int run_scale(const Args& args);   // the same at 1/100/10,000 zones, 100k inode
 int run_tag(const Args& args);     // time to tag 100,000 host-path inodes (VM or host)
 int run_agent(const Args& args);   // syva start-up to enforcing, RSS, idle CPU (VM)
 int run_events(const Args& args);  // deny events per second logged without drops (VM)
+int run_floor(const Args& args);   // the empty-program floor hook by hook (VM with --icount)
 
 }  // namespace syva::bench

@@ -74,6 +74,16 @@ refused from B) rather than refused as the node's loopback; the receiving
 socket is zone A's, so every row includes the inbound check. \`open-unowned\`
 is the +8 % target's case (a zoned caller opening a file no zone owns).
 A row where the floor costs nothing measurable has no ratio (\`n/a\`).
+\`uring\` and \`mkdir-walk\` run as the zone's workload (the bench marks
+itself in the \`workload\` task storage, as a zoned execve would), since
+[capabilities] and writable_paths judge only the workload: \`uring\` puts
+\`uring_override_creds\` and \`capable\` with its \`uring_creds\` lookup
+on the path (\`cred_free\` runs only when a personality's credentials are
+freed, not per request) and is refused from zone B by \`file_open\`;
+\`mkdir-walk\` walks the new directory's path up to the root in BPF twice
+per operation (mkdir, rmdir), allowed under zone A's writable path and
+refused for zone B, whose writable path is elsewhere (no zone owns the
+directory, so only the walk refuses it).
 
 $(for d in "$out"/vm-cost-*; do
 	[[ -d $d ]] || continue
