@@ -31,6 +31,7 @@
 #include "enforcer/kernel_ids.h"
 #include "events/event_reader.h"
 #include "syva.skel.h"
+#include "trampoline_frees.h"
 
 namespace fs = std::filesystem;
 
@@ -293,9 +294,10 @@ double BenchWorld::apply(size_t zones, const std::vector<syva_inode_key>& extra_
 void BenchWorld::set_config(Config c) {
   if (c == Config::denied && !have_b_) throw std::logic_error("denied needs two zones");
   const bool was_attached = links_->attached();
-  if (c == Config::none)
+  if (c == Config::none) {
     links_->detach();
-  else
+    if (was_attached) wait_for_trampoline_frees();
+  } else
     links_->attach();
   if (c == Config::allowed)
     enforcer_->set_member(caller_->id(), kZoneA);
@@ -318,6 +320,7 @@ void BenchWorld::make_ipc_objects_in_a() {
   const int err = errno;
   // A zoned process may not move itself out of its cgroup (cgroup escape).
   links_->detach();
+  wait_for_trampoline_frees();
   caller_->join();
   if (attached) links_->attach();
   if (targets_.sem_id < 0 || targets_.shm_id < 0)

@@ -27,6 +27,7 @@
 #include "operations.h"
 #include "stats.h"
 #include "subcommands.h"
+#include "trampoline_frees.h"
 
 namespace syva::bench {
 
@@ -227,6 +228,7 @@ int run_cost(const Args& args) {
                     "about {} instructions after an untimed warm-up batch; {} empty programs on Syva's hooks form the floor. \"largest spread\" is (max - min) / "
                     "median over the batches of a figure, the largest of the row.\n\n",
                     repeats, instructions(batch), empty.hooks());
+  md += trampoline_wait_summary();
   md += abs.str();
   md += "\nAgainst no program, and Syva above the empty-program floor (instructions per operation):\n\n";
   md += rel.str();

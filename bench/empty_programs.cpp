@@ -15,6 +15,7 @@
 #include "enforcer/enforcer.h"
 #include "enforcer/pins.h"
 #include "syva.skel.h"
+#include "trampoline_frees.h"
 
 namespace syva::bench {
 
@@ -91,8 +92,10 @@ void EmptyPrograms::attach_only(const std::vector<std::string>& hooks) {
 }
 
 void EmptyPrograms::detach() {
+  if (links_.empty()) return;
   for (auto* link : links_) bpf_link__destroy(link);
   links_.clear();
+  wait_for_trampoline_frees();
 }
 
 }  // namespace syva::bench

@@ -37,6 +37,7 @@
 #include "stats.h"
 #include "subcommands.h"
 #include "syva.skel.h"
+#include "trampoline_frees.h"
 
 namespace syva::bench {
 
@@ -117,8 +118,10 @@ class SyvaSubset {
     }
   }
   void detach() {
+    if (links_.empty()) return;
     for (auto* l : links_) bpf_link__destroy(l);
     links_.clear();
+    wait_for_trampoline_frees();
   }
 
  private:
@@ -234,6 +237,14 @@ int run_floor(const Args& args) {
     }
   }
   md += runs.str();
+  md += "\nTrampoline images left right after each detach, and guest time until the kernel freed them:\n\n";
+  Table waits({"detach", "images pending", "freed after (ms)", "freed"});
+  for (size_t i = 0; i < trampoline_waits().size(); ++i) {
+    const auto& w = trampoline_waits()[i];
+    waits.row({fmt::format("{}", i + 1), fmt::format("{}", w.pending), fmt::format("{:.0f}", w.waited_ms),
+               w.freed ? "yes" : "no (timeout)"});
+  }
+  md += waits.str();
   empty.detach();
   syva.detach();
   world.set_workload(false);
