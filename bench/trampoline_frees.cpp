@@ -48,7 +48,8 @@ size_t trampoline_images() {
   std::ifstream in("/proc/kallsyms");
   size_t n = 0;
   for (std::string line; std::getline(in, line);)
-    if (line.find(" bpf_trampoline_") != std::string::npos) ++n;
+    // Only the images ("[bpf]"), not the kernel's own bpf_trampoline_*() functions.
+    if (line.find(" bpf_trampoline_") != std::string::npos && line.ends_with("[bpf]")) ++n;
   return n;
 }
 
@@ -59,7 +60,7 @@ TrampolineWait wait_for_trampoline_frees(int timeout_ms) {
   size_t n = trampoline_images();
   w.pending = n > baseline ? n - baseline : 0;
   while (n > baseline && now_ms() - start < timeout_ms) {
-    usleep(20 * 1000);
+    usleep(100 * 1000);
     n = trampoline_images();
   }
   w.freed = n <= baseline;

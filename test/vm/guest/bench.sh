@@ -29,6 +29,9 @@ fi
 	echo "cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 	echo "mem_mib=$(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo)"
 	echo "mode=$mode"
+	# Tasks RCU callback laziness (6.7+), which delays freeing a detached
+	# program's trampoline.
+	echo "rcu_tasks_lazy_ms=$(cat /sys/module/rcupdate/parameters/rcu_tasks_lazy_ms 2>/dev/null || echo absent)"
 } >"$out/guest.txt"
 
 emit_all() {
