@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <sstream>
@@ -137,8 +138,14 @@ int run_floor(const Args& args) {
   for (const auto& name : split(args.str("only", "open"), ',')) ops.push_back(operation(name));
   const std::vector<std::string> configs = split(args.str("configs", "none,empty,syva"), ',');
   const size_t repeats = args.num("repeats", 3);
-  const size_t k = args.num("ops-per-batch", 1000);
+  // Operations per batch: --ops-per-batch, or with --batch-instructions as
+  // many as make that many instructions with no program (as `cost` sizes them).
+  const size_t fixed_k = args.num("ops-per-batch", 1000);
+  const double batch = double(args.num("batch-instructions", 0));
   const int settle_ms = int(args.num("settle-ms", 1000));
+  set_trampoline_waits(args.num("wait-frees", 1) != 0);
+  // Counting the images reads /proc/kallsyms, so only when asked.
+  const bool count_pending = args.num("count-pending", 0) != 0;
   pin_to_last_cpu();
   BenchWorld world(paths.pin_path, paths.scratch, paths.true_binary);
   world.apply(2, {});
@@ -172,15 +179,28 @@ int run_floor(const Args& args) {
     usleep(settle_ms * 1000);
   };
 
-  std::map<std::string, std::map<std::string, std::vector<double>>> fig;  // op -> config -> per-op
+  std::map<std::string, std::map<std::string, std::vector<double>>> fig;      // op -> config -> per-op
+  std::map<std::string, std::map<std::string, std::vector<double>>> pending;  // unlinked images at each batch
   std::string tsv;
   usleep(settle_ms * 1000);
+  std::map<std::string, size_t> n;
+  for (const auto& op : ops) {
+    n[op.name] = fixed_k;
+    if (batch <= 0) continue;
+    op.run(world.targets(), 3);
+    const double t0 = clock_ns();
+    op.run(world.targets(), 20);
+    const double per_op = (clock_ns() - t0) / 20;
+    n[op.name] = std::clamp<size_t>(static_cast<size_t>(batch / per_op), 10, 4000);
+  }
   for (size_t r = 0; r < repeats; ++r)
     for (const auto& c : configs) {
       set(c);
       for (const auto& op : ops) {
+        const size_t k = n.at(op.name);
         world.set_workload(op.workload);
         op.run(world.targets(), k / 2);
+        if (count_pending) pending[op.name][c].push_back(double(unlinked_trampoline_images()));
         const double t0 = clock_ns();
         op.run(world.targets(), k);
         const double per_op = (clock_ns() - t0) / double(k);
@@ -191,14 +211,26 @@ int run_floor(const Args& args) {
     }
 
   // Links and run counts, untimed.
-  std::string md = fmt::format("Instructions per operation, median of {} rounds of {} operations; settle {} ms.\n\n",
-                               repeats, k, settle_ms);
+  std::string md =
+      fmt::format("Instructions per operation, median of {} rounds of {}; settle {} ms; {}{}.\n\n", repeats,
+                  batch > 0 ? fmt::format("batches of about {:.0f} M instructions", batch / 1e6)
+                            : fmt::format("{} operations", fixed_k),
+                  settle_ms,
+                  args.num("wait-frees", 1) ? "waiting for detached trampolines to be freed"
+                                            : "not waiting for detached trampolines to be freed",
+                  count_pending ? "; in parentheses, the most trampoline images left unfreed by an earlier detach at "
+                                  "the start of a timed batch"
+                                : "");
   std::vector<std::string> header = {"operation"};
   header.insert(header.end(), configs.begin(), configs.end());
   Table t(header);
   for (const auto& op : ops) {
     std::vector<std::string> row = {"`" + op.name + "`"};
-    for (const auto& c : configs) row.push_back(fmt::format("{:.0f}", summarize(fig[op.name][c]).median));
+    for (const auto& c : configs) {
+      const auto& p = pending[op.name][c];
+      row.push_back(fmt::format("{:.0f}", summarize(fig[op.name][c]).median) +
+                    (p.empty() ? "" : fmt::format(" ({:.0f})", *std::max_element(p.begin(), p.end()))));
+    }
     t.row(row);
   }
   md += t.str();
@@ -224,6 +256,7 @@ int run_floor(const Args& args) {
       {
         ProgStats on;
         for (const auto& l : links) before[l.prog_id] = run_count(l.prog_id);
+        const size_t k = n.at(op.name);
         world.set_workload(op.workload);
         op.run(world.targets(), k);
         std::string per;

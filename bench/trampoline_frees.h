@@ -19,8 +19,14 @@ struct TrampolineWait {
   bool freed = false;    // all freed before the timeout
 };
 
-// Trampoline images the kernel holds now.
+// Trampoline images the kernel holds now, and those of them no link needs
+// any more (detached, not freed yet).
 size_t trampoline_images();
+size_t unlinked_trampoline_images();
+
+// Off: wait_for_trampoline_frees() returns at once, as the bench did before
+// it waited (syva-bench floor --wait-frees 0, to show what that measured).
+void set_trampoline_waits(bool on);
 
 // After links were destroyed: sleeps until the kernel holds no more images
 // than the trampolines still linked need, one per attach target (at most
