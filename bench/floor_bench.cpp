@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -130,6 +132,43 @@ class SyvaSubset {
   std::vector<bpf_link*> links_;
 };
 
+// Time on the CPU (ns; instructions under -icount) of every thread but the
+// bench's own, by "comm[tid]": what other threads ran during a batch.
+std::map<std::string, double> other_threads() {
+  std::map<std::string, double> out;
+  const std::string self = std::to_string(gettid());
+  for (const auto& proc : std::filesystem::directory_iterator("/proc")) {
+    const std::string pid = proc.path().filename();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::error_code ec;
+    for (const auto& task : std::filesystem::directory_iterator(proc.path() / "task", ec)) {
+      const std::string tid = task.path().filename();
+      if (tid == self) continue;
+      std::ifstream stat(task.path() / "schedstat"), comm(task.path() / "comm");
+      double ns = 0;
+      std::string name;
+      if (!(stat >> ns)) continue;
+      std::getline(comm, name);
+      out[name + "[" + tid + "]"] = ns;
+    }
+  }
+  return out;
+}
+
+// What other threads ran between two snapshots: the total and the largest.
+std::pair<double, std::string> others_between(const std::map<std::string, double>& a,
+                                              const std::map<std::string, double>& b) {
+  double total = 0, top = 0;
+  std::string who;
+  for (const auto& [name, ns] : b) {
+    const auto it = a.find(name);
+    const double d = ns - (it == a.end() ? 0 : it->second);
+    total += d;
+    if (d > top) top = d, who = name;
+  }
+  return {total, who};
+}
+
 }  // namespace
 
 int run_floor(const Args& args) {
@@ -146,6 +185,9 @@ int run_floor(const Args& args) {
   set_trampoline_waits(args.num("wait-frees", 1) != 0);
   // Counting the images reads /proc/kallsyms, so only when asked.
   const bool count_pending = args.num("count-pending", 0) != 0;
+  // Other threads' time during each batch (in the TSV), from /proc.
+  const bool count_others = args.num("count-others", 0) != 0;
+  std::map<std::string, std::map<std::string, double>> other_max;
   pin_to_last_cpu();
   BenchWorld world(paths.pin_path, paths.scratch, paths.true_binary);
   world.apply(2, {});
@@ -201,26 +243,35 @@ int run_floor(const Args& args) {
         world.set_workload(op.workload);
         op.run(world.targets(), k / 2);
         if (count_pending) pending[op.name][c].push_back(double(unlinked_trampoline_images()));
+        std::map<std::string, double> before;
+        if (count_others) before = other_threads();
         const double t0 = clock_ns();
         op.run(world.targets(), k);
         const double per_op = (clock_ns() - t0) / double(k);
         fig[op.name][c].push_back(per_op);
-        tsv += fmt::format("floor\t{}\t{}\t{}\t{:.1f}\n", r, op.name, c, per_op);
+        std::string others;
+        if (count_others) {
+          const auto [total, who] = others_between(before, other_threads());
+          others = fmt::format("\t{:.0f}\t{}", total, who);
+          other_max[op.name][c] = std::max(other_max[op.name][c], total);
+        }
+        tsv += fmt::format("floor\t{}\t{}\t{}\t{:.1f}{}\n", r, op.name, c, per_op, others);
         world.drain_events();
       }
     }
 
   // Links and run counts, untimed.
-  std::string md =
-      fmt::format("Instructions per operation, median of {} rounds of {}; settle {} ms; {}{}.\n\n", repeats,
-                  batch > 0 ? fmt::format("batches of about {:.0f} M instructions", batch / 1e6)
-                            : fmt::format("{} operations", fixed_k),
-                  settle_ms,
-                  args.num("wait-frees", 1) ? "waiting for detached trampolines to be freed"
-                                            : "not waiting for detached trampolines to be freed",
-                  count_pending ? "; in parentheses, the most trampoline images left unfreed by an earlier detach at "
-                                  "the start of a timed batch"
-                                : "");
+  std::string md = fmt::format(
+      "Instructions per operation, median of {} rounds of {}; settle {} ms; {}{}.\n\n", repeats,
+      batch > 0 ? fmt::format("batches of about {:.0f} M instructions", batch / 1e6)
+                : fmt::format("{} operations", fixed_k),
+      settle_ms,
+      args.num("wait-frees", 1) ? "waiting for detached trampolines to be freed"
+                                : "not waiting for detached trampolines to be freed",
+      std::string(count_pending ? "; in parentheses, the most trampoline images left unfreed by an earlier "
+                                  "detach at the start of a timed batch"
+                                : "") +
+          (count_others ? "; in brackets, the most instructions other threads ran during one timed batch" : ""));
   std::vector<std::string> header = {"operation"};
   header.insert(header.end(), configs.begin(), configs.end());
   Table t(header);
@@ -229,7 +280,8 @@ int run_floor(const Args& args) {
     for (const auto& c : configs) {
       const auto& p = pending[op.name][c];
       row.push_back(fmt::format("{:.0f}", summarize(fig[op.name][c]).median) +
-                    (p.empty() ? "" : fmt::format(" ({:.0f})", *std::max_element(p.begin(), p.end()))));
+                    (p.empty() ? "" : fmt::format(" ({:.0f})", *std::max_element(p.begin(), p.end()))) +
+                    (count_others ? fmt::format(" [{:.0f}]", other_max[op.name][c]) : ""));
     }
     t.row(row);
   }
