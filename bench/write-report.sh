@@ -132,8 +132,9 @@ time after its link is destroyed on 6.12 and 510 ms on 6.1 (6.12 batches
 Tasks RCU callbacks lazily, \`rcupdate.rcu_tasks_lazy_ms\`; 6.1 does not),
 and freeing it is work for whichever batch runs then; the bench now waits for
 it after every detach (the sentence above each table says how long). The
-\`mmap\`, \`rename\` and \`tcp\` rows move by 2-30 % between rounds on
-both kernels, so their floor and unzoned figures are not ordered beyond that.
+\`exec\`, \`mmap\`, \`rename\` and \`tcp\` rows move by 2-30 % between
+rounds on both kernels, more than the floor adds to them, so their floor and
+unzoned figures are not ordered beyond that.
 
 ### The unzoned target: what was tried
 
