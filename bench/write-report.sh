@@ -118,11 +118,10 @@ in 6.12 \`--icount\` boots:
   none: 6,849-6,921 against 6,428). Other threads ran at most 24,000
   instructions during those slow \`open-unowned\` batches (schedstat of
   every other thread), so it is in the bench's own system calls, not
-  background work. Which operation
-  and configuration it falls on depends on everything run before it, and
-  under \`-icount\` the guest runs the same sequence the same way, so it could
-  recur on one configuration in every round, where neither the median nor the
-  spread shows it.
+  background work. Which operation and configuration it falls on depends on
+  everything run before it, and under \`-icount\` the guest runs the same
+  sequence the same way, so it could recur on one configuration in every
+  round, where neither the median nor the spread shows it.
 
 So each round of \`syva-bench cost\` now starts one configuration later than
 the one before, which moves such a state onto different configurations from
