@@ -12,22 +12,27 @@
 #include <sys/shm.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
 
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <fmt/format.h>
 
 #include "enforcer/kernel_ids.h"
 #include "events/event_reader.h"
 #include "syva.skel.h"
+#include "trampoline_frees.h"
 
 namespace fs = std::filesystem;
 
@@ -177,7 +182,27 @@ BenchWorld::BenchWorld(const std::string& pin_path, const std::string& scratch, 
   fs::permissions(targets_.executable, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
   targets_.socket_path = scratch + "/owned.sock";
 
-  owned_ = {inode_key(targets_.file), inode_key(mapped), inode_key(targets_.executable)};
+  targets_.sealed_file = scratch + "/owned-sealed";
+  write_file(targets_.sealed_file, 64);
+  fs::permissions(targets_.sealed_file, fs::perms::none);
+  targets_.walk_dir = scratch + "/walk/a/b/c/d";
+  fs::create_directories(targets_.walk_dir);
+  // Where io_uring is switched off (kernel.io_uring_disabled), the uring
+  // row reports no success rather than the bench failing.
+  try {
+    uring_ = std::make_unique<UringRing>();
+    targets_.uring_personality = static_cast<uint16_t>(uring_->register_personality());
+    recommit_credentials();
+    targets_.uring = uring_.get();
+  } catch (const std::exception& e) {
+    fprintf(stderr, "syva-bench: no io_uring row: %s\n", e.what());
+    uring_.reset();
+  }
+  self_pidfd_ = static_cast<int>(syscall(SYS_pidfd_open, getpid(), 0));
+  if (self_pidfd_ < 0) throw std::runtime_error(fmt::format("pidfd_open of the bench: {}", strerror(errno)));
+
+  owned_ = {inode_key(targets_.file), inode_key(mapped), inode_key(targets_.executable),
+            inode_key(targets_.sealed_file)};
   targets_.mmap_fd = open(mapped.c_str(), O_RDONLY | O_CLOEXEC);
   if (targets_.mmap_fd < 0) throw std::runtime_error("open " + mapped + " failed");
   targets_.kill_target = park_in(*a_);
@@ -218,6 +243,11 @@ BenchWorld::~BenchWorld() {
   if (targets_.sem_id >= 0) semctl(targets_.sem_id, 0, IPC_RMID);
   if (targets_.shm_id >= 0) shmctl(targets_.shm_id, IPC_RMID, nullptr);
   unlink(targets_.unowned_file.c_str());
+  unlink(targets_.sealed_file.c_str());
+  std::error_code ec;
+  fs::remove_all(scratch_ + "/walk", ec);
+  uring_.reset();
+  if (self_pidfd_ >= 0) close(self_pidfd_);
   for (const char* name : {"/unlinked", "/renamed-a", "/renamed-b"}) unlink((scratch_ + name).c_str());
   close(targets_.mmap_fd);
   unlink(targets_.socket_path.c_str());
@@ -236,6 +266,18 @@ double BenchWorld::apply(size_t zones, const std::vector<syva_inode_key>& extra_
   syva_zone_policy defined{};
   defined.flags = SYVA_ZONE_F_DEFINED;
   p.zone_values.assign(zones, defined);
+  // writable_paths for A (the walk's directory) and B (elsewhere): judged
+  // only for the workload, so only the rows run as one see them.
+  for (uint32_t zone : {kZoneA, kZoneB}) {
+    if (zone > zones) continue;
+    p.zone_values[zone - 1].flags |= SYVA_ZONE_F_WRITABLE;
+    syva_writable_paths w{};
+    w.count = 1;
+    const std::string path = zone == kZoneA ? scratch_ + "/walk" : scratch_ + "/walk-b";
+    if (path.size() >= sizeof(w.paths[0])) throw std::runtime_error("the bench's directory is too long a path");
+    path.copy(w.paths[0], sizeof(w.paths[0]) - 1);
+    p.writable.push_back({zone, w});
+  }
   // Some allowed pairs so the pair map is not empty at scale; never A with
   // B, which must stay denied.
   for (uint32_t a = 3; a + 1 <= zones; a += 2) {
@@ -260,9 +302,10 @@ double BenchWorld::apply(size_t zones, const std::vector<syva_inode_key>& extra_
 void BenchWorld::set_config(Config c) {
   if (c == Config::denied && !have_b_) throw std::logic_error("denied needs two zones");
   const bool was_attached = links_->attached();
-  if (c == Config::none)
+  if (c == Config::none) {
     links_->detach();
-  else
+    if (was_attached) wait_for_trampoline_frees();
+  } else
     links_->attach();
   if (c == Config::allowed)
     enforcer_->set_member(caller_->id(), kZoneA);
@@ -285,10 +328,22 @@ void BenchWorld::make_ipc_objects_in_a() {
   const int err = errno;
   // A zoned process may not move itself out of its cgroup (cgroup escape).
   links_->detach();
+  wait_for_trampoline_frees();
   caller_->join();
   if (attached) links_->attach();
   if (targets_.sem_id < 0 || targets_.shm_id < 0)
     throw std::runtime_error(fmt::format("SysV objects in zone A: {}", strerror(err)));
+}
+
+// The mark is task storage: written for the bench's own task through a
+// pidfd, as bprm_committed_creds would write it after a zoned execve.
+void BenchWorld::set_workload(bool on) {
+  if (on == workload_) return;
+  const int map = bpf_map__fd(enforcer_->skeleton()->maps.workload);
+  const uint32_t mark = 1;
+  const int err = on ? bpf_map_update_elem(map, &self_pidfd_, &mark, BPF_ANY) : bpf_map_delete_elem(map, &self_pidfd_);
+  if (err != 0) throw std::runtime_error(fmt::format("marking the bench as a workload: {}", strerror(errno)));
+  workload_ = on;
 }
 
 size_t BenchWorld::drain_events() {

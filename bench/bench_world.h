@@ -20,6 +20,7 @@
 #include "operations.h"
 #include "program_links.h"
 #include "syva_abi.h"
+#include "uring_ring.h"
 
 namespace syva::bench {
 
@@ -58,6 +59,9 @@ class BenchWorld {
   const OpTargets& targets() const { return targets_; }
   const BenchCgroup& cgroup_a() const { return *a_; }
 
+  // The caller marked as its zone's workload or not (see Operation::workload).
+  void set_workload(bool on);
+
   // Empties the events ring buffer (denials fill it; the bench has no
   // reader running while it times operations). Returns events read.
   size_t drain_events();
@@ -68,6 +72,9 @@ class BenchWorld {
   std::unique_ptr<Enforcer> enforcer_;
   std::unique_ptr<ProgramLinks> links_;
   std::unique_ptr<BenchCgroup> parent_, caller_, a_;
+  std::unique_ptr<UringRing> uring_;
+  int self_pidfd_ = -1;
+  bool workload_ = false;
   std::vector<syva_inode_key> owned_;  // the bench's own objects, zone A
   OpTargets targets_;
   std::string scratch_;

@@ -15,6 +15,7 @@
 #include "enforcer/enforcer.h"
 #include "enforcer/pins.h"
 #include "syva.skel.h"
+#include "trampoline_frees.h"
 
 namespace syva::bench {
 
@@ -72,11 +73,14 @@ EmptyPrograms::~EmptyPrograms() {
   bench_empty_bpf__destroy(skel_);
 }
 
-void EmptyPrograms::attach() {
+void EmptyPrograms::attach() { attach_only(hooks_); }
+
+void EmptyPrograms::attach_only(const std::vector<std::string>& hooks) {
   if (!links_.empty()) return;
+  const std::set<std::string> wanted(hooks.begin(), hooks.end());
   bpf_program* prog;
   bpf_object__for_each_program(prog, skel_->obj) {
-    if (bpf_program__fd(prog) < 0) continue;
+    if (bpf_program__fd(prog) < 0 || !wanted.count(lsm_hook(prog))) continue;
     bpf_link* link = bpf_program__attach_lsm(prog);
     if (!link) {
       const int err = errno;
@@ -88,8 +92,10 @@ void EmptyPrograms::attach() {
 }
 
 void EmptyPrograms::detach() {
+  if (links_.empty()) return;
   for (auto* link : links_) bpf_link__destroy(link);
   links_.clear();
+  wait_for_trampoline_frees();
 }
 
 }  // namespace syva::bench

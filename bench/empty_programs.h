@@ -26,6 +26,9 @@ class EmptyPrograms {
   EmptyPrograms& operator=(const EmptyPrograms&) = delete;
 
   void attach();  // no-op when attached
+  // Only the programs on `hooks` (names as in "lsm/<hook>"), for telling
+  // the hooks' shares of the floor apart. No-op when attached.
+  void attach_only(const std::vector<std::string>& hooks);
   void detach();  // no-op when detached
   size_t hooks() const { return hooks_.size(); }
 

@@ -14,7 +14,7 @@
 namespace {
 
 int usage() {
-  fprintf(stderr, "usage: syva-bench cost|ops|scale|tag|agent|events|churn [--out-dir DIR] [--key value ...]\n"
+  fprintf(stderr, "usage: syva-bench cost|ops|scale|tag|agent|events|churn|floor [--out-dir DIR] [--key value ...]\n"
                   "  normally run by scripts/bench.sh (host) and test/vm/guest/bench.sh (VM)\n");
   return 64;
 }
@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
     if (cmd == "agent") return syva::bench::run_agent(args);
     if (cmd == "events") return syva::bench::run_events(args);
     if (cmd == "churn") return syva::bench::run_churn(args);
+    if (cmd == "floor") return syva::bench::run_floor(args);
   } catch (const std::exception& e) {
     fprintf(stderr, "syva-bench %s: %s\n", cmd.c_str(), e.what());
     return 1;

@@ -24,6 +24,8 @@
 
 #include <linux/mount.h>
 
+#include "uring_ring.h"
+
 extern char** environ;
 
 namespace syva::bench {
@@ -267,6 +269,32 @@ size_t sigio(const OpTargets& t, size_t n) {
   return ok;
 }
 
+// IORING_OP_OPENAT under a registered personality, then close(): io_uring
+// asks uring_override_creds as it prepares the request and runs it with the
+// personality's credentials, which are not the task's, so opening a file of
+// mode 0000 asks capable(CAP_DAC_OVERRIDE) about them.
+size_t uring_open(const OpTargets& t, size_t n) {
+  if (!t.uring) return 0;
+  size_t ok = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const int fd = t.uring->openat(t.sealed_file.c_str(), t.uring_personality);
+    if (fd < 0) continue;
+    close(fd);
+    ++ok;
+  }
+  return ok;
+}
+
+// Each of mkdir and rmdir walks the entry's path up to the root in BPF to
+// judge it against the zone's writable_paths.
+size_t mkdir_walk(const OpTargets& t, size_t n) {
+  const std::string dir = t.walk_dir + "/made";
+  size_t ok = 0;
+  for (size_t i = 0; i < n; ++i)
+    if (mkdir(dir.c_str(), 0700) == 0 && rmdir(dir.c_str()) == 0) ++ok;
+  return ok;
+}
+
 }  // namespace
 
 // One line per operation: adding one to the benchmarks is adding a line here.
@@ -294,6 +322,15 @@ const std::vector<Operation>& operations() {
       {"shmat", "shmat(SHM_RDONLY)+shmdt() of a shared memory segment zone A made", shm_attach},
       {"fsconfig", "fsopen(\"tmpfs\")+fsconfig(FSCONFIG_SET_STRING size)+close(), never mounted", fs_context},
       {"sigio", "fcntl(F_SETOWN) to a process in zone A's cgroup, then one byte of input: SIGIO to it", sigio},
+      {"uring",
+       "IORING_OP_OPENAT under a registered personality (not the caller's credentials), submitted and reaped, of a "
+       "file zone A owns with mode 0000 (capable(CAP_DAC_OVERRIDE) of the personality's credentials), then close(); "
+       "run as the zone's workload",
+       uring_open, false, true},
+      {"mkdir-walk",
+       "mkdir()+rmdir() of walk/a/b/c/d/made in the bench's directory (9 components from /), under zone A's "
+       "writable_paths and outside zone B's; run as the zone's workload, so each walks the path in BPF",
+       mkdir_walk, false, true},
   };
   return ops;
 }

@@ -12,6 +12,8 @@
 
 namespace syva::bench {
 
+class UringRing;
+
 // What the operations act on. Every object belongs to zone A (owned file,
 // process in A's cgroup, socket created in A), so only the caller's cgroup
 // distinguishes the configurations.
@@ -37,6 +39,13 @@ struct OpTargets {
   int sem_id = -1;              // a semaphore set made in zone A
   int shm_id = -1;              // a shared memory segment made in zone A
   int sigio_fds[2] = {-1, -1};  // a socket pair whose [0] signals kill_target on input
+  // A file zone A owns with mode 0000: root opens it only by CAP_DAC_OVERRIDE.
+  std::string sealed_file;
+  // A ring with a personality registered before the bench's credentials
+  // were recommitted, so the personality's are not the caller's own.
+  UringRing* uring = nullptr;
+  uint16_t uring_personality = 0;
+  std::string walk_dir;  // some components below zone A's writable path
 };
 
 struct Operation {
@@ -48,6 +57,10 @@ struct Operation {
   // expects EPERM from every attempt. The instruction counts (syva-bench
   // cost) take every operation and report the outcomes as they are.
   bool in_survey = false;
+  // Run by the zone's workload (the `workload` mark a zoned execve sets),
+  // for the rules that judge only the workload: [capabilities] and
+  // writable_paths.
+  bool workload = false;
 };
 
 const std::vector<Operation>& operations();

@@ -14,5 +14,6 @@ int run_tag(const Args& args);     // time to tag 100,000 host-path inodes (VM o
 int run_agent(const Args& args);   // syva start-up to enforcing, RSS, idle CPU (VM)
 int run_events(const Args& args);  // deny events per second logged without drops (VM)
 int run_churn(const Args& args);   // agent memory over replayed container start/stop cycles (VM)
+int run_floor(const Args& args);   // the empty-program floor hook by hook (VM with --icount)
 
 }  // namespace syva::bench

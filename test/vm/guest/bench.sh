@@ -2,11 +2,14 @@
 # SPDX-License-Identifier: Apache-2.0
 # In the VM: Syva's benchmarks that need BPF-LSM (scripts/bench.sh boots the
 # VM with this and writes bench/REPORT.md from what comes back). Every result
-# file goes to the host through emit-file.sh. Usage: bench.sh [quick|cost|cost-quick]
+# file goes to the host through emit-file.sh. Usage: bench.sh [quick|cost|cost-quick|floor]
 # ("quick": few rounds and a small tree, to check the plumbing; "cost": only
-# the instruction counts, in a VM booted with run-in-vm.sh --icount).
+# the instruction counts, in a VM booted with run-in-vm.sh --icount). After
+# cost or cost-quick, further words go to `syva-bench cost` (e.g. --only
+# open,uring) and the agent's start-up is not measured.
 set -u
 mode=${1:-full}
+[ $# -gt 0 ] && shift
 out=/tmp/syva-bench/out
 mkdir -p "$out"
 
@@ -28,6 +31,9 @@ fi
 	echo "cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 	echo "mem_mib=$(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo)"
 	echo "mode=$mode"
+	# Tasks RCU callback laziness (6.7+), which delays freeing a detached
+	# program's trampoline.
+	echo "rcu_tasks_lazy_ms=$(cat /sys/module/rcupdate/parameters/rcu_tasks_lazy_ms 2>/dev/null || echo absent)"
 } >"$out/guest.txt"
 
 emit_all() {
@@ -37,12 +43,24 @@ emit_all() {
 }
 
 case $mode in
+floor)
+	# The floor hook by hook (syva-bench floor; arguments after "floor").
+	syva-bench floor --out-dir "$out" "$@"
+	rc=$?
+	[ $rc -eq 0 ] || echo floor >>"$out/failed.txt"
+	emit_all
+	exit $rc
+	;;
 cost | cost-quick)
 	batch=10000000 repeats=3 runs=3
 	[ "$mode" = cost-quick ] && batch=2000000 runs=1
-	syva-bench cost --out-dir "$out" --batch-instructions $batch --repeats $repeats
+	syva-bench cost --out-dir "$out" --batch-instructions $batch --repeats $repeats "$@"
 	rc=$?
 	[ $rc -eq 0 ] || echo cost >>"$out/failed.txt"
+	if [ $# -gt 0 ]; then
+		emit_all
+		exit $rc
+	fi
 	# Start-up to enforcing on this kernel, counted in instructions (the
 	# guest clock under --icount): written as agent.md next to cost.md.
 	if ! syva-bench agent --out-dir "$out" --runs $runs --idle-seconds 2; then
