@@ -74,23 +74,11 @@ static __always_inline __u64 *member_slot(__u64 cgroup_id)
  * stores and the loads). */
 static __always_inline __u32 zone_of_cgroup(__u64 cgroup_id)
 {
-	__u32 slot = cgroup_id & (SYVA_MEMBER_SLOTS - 1);
-	__u64 *members = bpf_map_lookup_elem(&member_slots, &slot);
-	__u64 *cached;
+	__u64 *members = member_slot(cgroup_id);
 	__u32 *zone;
 
 	if (members && !*members)
 		return SYVA_ZONE_NONE;
-	/* One load, so never half of two entries. */
-	cached = bpf_map_lookup_elem(&member_cache, &slot);
-	if (cached) {
-		__u64 entry = *cached;
-
-		/* The zone as the shift leaves it: a value the verifier
-		 * knows is not negative, as an LSM program's return must be. */
-		if ((entry & ((1ULL << SYVA_MEMBER_CACHE_ID_BITS) - 1)) == cgroup_id)
-			return entry >> SYVA_MEMBER_CACHE_ID_BITS;
-	}
 	zone = bpf_map_lookup_elem(&zone_membership, &cgroup_id);
 
 	return zone ? *zone : SYVA_ZONE_NONE;

@@ -108,15 +108,9 @@ void Enforcer::open_and_load() {
                  adopted.size());
   member_slots_ = std::make_unique<MappedMemberSlots>(bpf_map__fd(skel_->maps.member_slots));
   superblock_slots_ = std::make_unique<MappedMemberSlots>(bpf_map__fd(skel_->maps.superblock_slots));
-  member_cache_ = std::make_unique<MappedMemberSlots>(bpf_map__fd(skel_->maps.member_cache));
   // Counts made now (a first start, or an agent that had none) start at 0
   // under keys a previous agent left: counted here, before any program of
   // this agent attaches. Adopted counts must already cover them.
-  // An entry naming what the membership no longer holds would judge the
-  // cgroup by it: only ever possible for a pin left by something other
-  // than an agent that follows member_slots.h, and cleared here.
-  if (size_t cleared = member_cache_->cache().keep_only(adopted))
-    spdlog::warn("member_cache: cleared {} entries the membership does not hold", cleared);
   if (!slots_adopted) member_slots_->slots().raise_to(adopted);
   if (!superblock_slots_adopted) superblock_slots_->slots().raise_to(superblock_owners());
   if (slots_adopted || superblock_slots_adopted) check_member_slots();
@@ -268,18 +262,13 @@ uint32_t Enforcer::ensure_zone(const std::string& name) {
 }
 
 void Enforcer::set_member(uint64_t cgroup_id, uint32_t zone) {
-  std::lock_guard lock(membership_mutex_);
   BpfMembershipMap map(bpf_map__fd(skel_->maps.zone_membership));
-  member_cache_->cache().forget(cgroup_id);
   if (int err = member_slots_->slots().put(map, cgroup_id, zone))
     throw EnforcerError(fmt::format("writing map zone_membership failed: {}", strerror(err)));
-  member_cache_->cache().remember(cgroup_id, zone);
 }
 
 void Enforcer::remove_member(uint64_t cgroup_id) {
-  std::lock_guard lock(membership_mutex_);
   BpfMembershipMap map(bpf_map__fd(skel_->maps.zone_membership));
-  member_cache_->cache().forget(cgroup_id);
   const int err = member_slots_->slots().remove(map, cgroup_id);
   if (err != 0 && err != ENOENT)
     throw EnforcerError(fmt::format("removing an entry from zone_membership failed: {}", strerror(err)));
