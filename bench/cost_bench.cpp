@@ -17,16 +17,23 @@
 #include <string>
 #include <vector>
 
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
 #include <fmt/format.h>
 
 #include "bench_paths.h"
 #include "bench_world.h"
 #include "cpu_pin.h"
 #include "empty_programs.h"
+#include "enforcer/enforcer.h"
+#include "enforcer/pins.h"
 #include "markdown.h"
 #include "operations.h"
+#include "prog_stats.h"
 #include "stats.h"
 #include "subcommands.h"
+#include "syva.skel.h"
 #include "trampoline_frees.h"
 
 namespace syva::bench {
@@ -121,6 +128,49 @@ std::string instructions(double v) {
     out += digits[i];
   }
   return out;
+}
+
+// Each enforcing program's (runs, run time) now; under -icount the run time
+// is instructions (plus the accounting's own clock reads).
+std::map<std::string, ProgRun> program_runs(Enforcer& enforcer) {
+  std::map<std::string, ProgRun> out;
+  for (const auto& name : enforcing_program_names()) {
+    bpf_program* prog = bpf_object__find_program_by_name(enforcer.skeleton()->obj, name.c_str());
+    bpf_prog_info info{};
+    uint32_t len = sizeof(info);
+    if (!prog || bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) != 0) continue;
+    out[name] = {info.run_cnt, info.run_time_ns};
+  }
+  return out;
+}
+
+// --per-program: which of Syva's programs an operation runs, and what each
+// costs per operation, by configuration (a separate pass with the kernel's
+// accounting on, never while the figures above are timed).
+std::string per_program(BenchWorld& world, Configurations& config, const std::vector<Operation>& ops,
+                        const std::map<std::string, size_t>& n) {
+  ProgStats on;
+  Table t({"operation", "configuration", "program", "runs / op", "instructions / run"});
+  for (const auto& op : ops)
+    for (Cost c : {Cost::unzoned, Cost::allowed, Cost::denied}) {
+      config.set(c);
+      const size_t k = n.at(op.name);
+      op.run(world.targets(), std::max<size_t>(k / 4, 3));
+      if (c == Cost::denied) world.drain_events();
+      const auto before = program_runs(world.enforcer());
+      op.run(world.targets(), k);
+      const auto after = program_runs(world.enforcer());
+      if (c == Cost::denied) world.drain_events();
+      for (const auto& [name, run] : after) {
+        const ProgRun& was = before.at(name);
+        if (run.count == was.count) continue;
+        const double runs = double(run.count - was.count);
+        t.row({op.name, cost_name(c), name, fmt::format("{:.2f}", runs / double(k)),
+               fmt::format("{:.0f}", double(run.ns - was.ns) / runs)});
+      }
+    }
+  config.set(Cost::none);
+  return t.str();
 }
 
 }  // namespace
@@ -244,6 +294,9 @@ int run_cost(const Args& args) {
   md += "\nOutcomes (succeeded / tried, timed batches): the denied configuration is refused only where a hook "
         "judges the operation against zone A's target.\n\n";
   md += outcome.str();
+  if (args.str("per-program", "no") == "yes")
+    md += "\nSyva's programs per operation (kernel.bpf_stats_enabled, a separate pass):\n\n" +
+          per_program(world, config, ops, n);
   md += "\nOperations:\n\n";
   for (const auto& op : ops) md += fmt::format("- `{}`: {}\n", op.name, op.label);
   append_file(paths.out_dir + "/cost.md", md);

@@ -49,16 +49,27 @@ int BPF_PROG(syva_cgroup_mkdir, struct cgroup *cgrp, const char *path)
 {
 	struct syva_cgroup_name root = {};
 	__u32 pending = SYVA_ZONE_PENDING;
+	__u64 *members;
 	__u64 id;
 
 	if (!on_default_hierarchy(cgrp) || !top_level_name(path, &root) ||
 	    !bpf_map_lookup_elem(&guarded_roots, &root))
 		return 0;
 	id = BPF_CORE_READ(cgrp, kn, id);
+	members = member_slot(id);
 	/* A tracepoint cannot refuse the mkdir: a full map is an error that
 	 * `syva status` reports (the cgroup starts unconfined until placed). */
-	if (bpf_map_update_elem(&zone_membership, &id, &pending, BPF_NOEXIST))
+	if (!members) {
 		count(SYVA_HOOK_CGROUP_PENDING, SYVA_ERROR);
+		return 0;
+	}
+	/* Counted before the key exists, and taken back if it was not
+	 * inserted (an id already a member is counted already). */
+	__sync_fetch_and_add(members, 1);
+	if (bpf_map_update_elem(&zone_membership, &id, &pending, BPF_NOEXIST)) {
+		__sync_fetch_and_add(members, -1);
+		count(SYVA_HOOK_CGROUP_PENDING, SYVA_ERROR);
+	}
 	return 0;
 }
 
@@ -70,6 +81,11 @@ int BPF_PROG(syva_cgroup_rmdir, struct cgroup *cgrp, const char *path)
 	if (!on_default_hierarchy(cgrp))
 		return 0;
 	id = BPF_CORE_READ(cgrp, kn, id);
-	bpf_map_delete_elem(&zone_membership, &id);
+	if (bpf_map_delete_elem(&zone_membership, &id) == 0) {
+		__u64 *members = member_slot(id);
+
+		if (members)
+			__sync_fetch_and_add(members, -1);
+	}
 	return 0;
 }

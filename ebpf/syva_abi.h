@@ -27,6 +27,9 @@
 #define SYVA_ZONE_QUARANTINE (SYVA_MAX_ZONES - 2)
 #define SYVA_FIRST_STATE_ZONE SYVA_ZONE_QUARANTINE /* policy zones: 1 .. this - 1 */
 #define SYVA_MAX_MEMBERS 65536
+/* zone_membership's filter (member_slots in syva_maps.bpf.h): a cgroup id's
+ * slot is its low bits. */
+#define SYVA_MEMBER_SLOTS (1u << 16)
 #define SYVA_MAX_INODES (1u << 22) /* allocated per entry: a bound, not a reservation */
 #define SYVA_MAX_SUPERBLOCKS 65536
 #define SYVA_MAX_EGRESS_RULES 16384
@@ -36,6 +39,7 @@
 #define SYVA_WRITABLE_PATH_LEN 64
 #define SYVA_MAX_PAIRS 65536
 #define SYVA_MAX_SIGIO_OWNERS (1u << 20)
+#define SYVA_SIGIO_SLOTS (1u << 16)
 #define SYVA_MAX_IPC_OBJECTS (1u << 20)
 #define SYVA_MAX_URING_CREDS 65536
 #define SYVA_ZONE_NAME_LEN 64
@@ -348,7 +352,9 @@ struct syva_agent_state {
 	/* Zoned containers running now whose own addresses could not be read,
 	 * so address_zone may lack their pod's addresses, and the last reason. */
 	__u32 addresses_unread;
-	__u32 reserved;
+	/* Slots of member_slots found counting fewer members than they hold
+	 * (raised by the agent; members there went unconfined until then). */
+	__u32 member_slot_repairs;
 	char addresses_error[SYVA_POLICY_ERROR_LEN];
 	/* Zoned containers whose writable layer on the node could not be
 	 * (fully) owned by their zone, and the last reason. */

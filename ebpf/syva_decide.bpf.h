@@ -61,9 +61,25 @@ static __always_inline struct syva_zone_policy *zone_policy_of(__u32 zone)
 	return bpf_map_lookup_elem(&zone_policy, &zone);
 }
 
+static __always_inline __u64 *member_slot(__u64 cgroup_id)
+{
+	__u32 slot = cgroup_id & (SYVA_MEMBER_SLOTS - 1);
+
+	return bpf_map_lookup_elem(&member_slots, &slot);
+}
+
+/* Most cgroups are in no zone: an empty slot answers that with an inlined
+ * array read instead of hashing the id. The count is read before the hash:
+ * a writer adds to it before it inserts the key (x86 orders both the
+ * stores and the loads). */
 static __always_inline __u32 zone_of_cgroup(__u64 cgroup_id)
 {
-	__u32 *zone = bpf_map_lookup_elem(&zone_membership, &cgroup_id);
+	__u64 *members = member_slot(cgroup_id);
+	__u32 *zone;
+
+	if (members && !*members)
+		return SYVA_ZONE_NONE;
+	zone = bpf_map_lookup_elem(&zone_membership, &cgroup_id);
 
 	return zone ? *zone : SYVA_ZONE_NONE;
 }
@@ -91,10 +107,14 @@ static __always_inline __u32 current_zone(__u64 *cgroup)
 }
 
 /* The target-task path: the task's default-hierarchy (cgroup v2) cgroup,
- * whose kernfs id is the cgroup directory's inode number. */
+ * whose kernfs id is the cgroup directory's inode number. `task` must be a
+ * pointer the verifier knows (a hook's argument, the current task): the
+ * chain is read with plain loads, which the kernel guards like a
+ * bpf_probe_read_kernel (0 where a pointer is NULL) at a fraction of the
+ * instructions. */
 static __always_inline __u64 task_cgroup_id(struct task_struct *task)
 {
-	return BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+	return task->cgroups->dfl_cgrp->kn->id;
 }
 
 /* The cgroup a socket was created in: the closest thing a socket has to an
@@ -114,6 +134,20 @@ static __always_inline __u64 address_of(const void *p)
 
 	bpf_probe_read_kernel(&address, sizeof(address), &p);
 	return address;
+}
+
+/* The low 32 bits of a kernel pointer, as a number, without a helper call:
+ * the verifier lets a 32-bit move turn a pointer into an unknown scalar
+ * when the loader may see kernel addresses (CAP_PERFMON), as the agent's
+ * capabilities allow. Clang (before alu32 by default) cannot write the move
+ * itself. */
+static __always_inline __u32 low_address_of(const void *p)
+{
+	register const void *in asm("r1") = p;
+	register __u64 low asm("r0");
+
+	asm volatile("w0 = w1" : "=r"(low) : "r"(in));
+	return low;
 }
 
 /* Returns 0 when the file has no readable inode (caller counts an error).
@@ -138,9 +172,14 @@ static __always_inline int file_inode_key(struct file *file, struct syva_inode_k
 static __always_inline __u32 zone_of_file(const struct syva_inode_key *key)
 {
 	__u32 *zone = bpf_map_lookup_elem(&inode_zone, key);
+	__u32 slot = key->dev & (SYVA_MEMBER_SLOTS - 1);
+	__u64 *owned;
 
 	if (zone)
 		return *zone & ~SYVA_INODE_INHERITED;
+	owned = bpf_map_lookup_elem(&superblock_slots, &slot);
+	if (owned && !*owned)
+		return SYVA_ZONE_NONE;
 	zone = bpf_map_lookup_elem(&superblock_zone, &key->dev);
 	return zone ? *zone : SYVA_ZONE_NONE;
 }

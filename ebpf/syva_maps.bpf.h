@@ -23,6 +23,32 @@ struct {
 	__type(value, __u32);
 } zone_membership SEC(".maps") __weak;
 
+/* How many zone_membership keys each slot (cgroup id & (SYVA_MEMBER_SLOTS
+ * - 1)) holds at most: a caller whose slot counts 0 is in no zone without
+ * the hash lookup. Never below the true number, or a member would go
+ * unconfined: every writer adds before it inserts a key and subtracts only
+ * after a delete that succeeded. The agent adds and subtracts through its
+ * mapping of the array (hence mmapable), atomically beside the programs;
+ * 64-bit values, as a mapped array lays its elements out 8 bytes apart. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, SYVA_MEMBER_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} member_slots SEC(".maps") __weak;
+
+/* The same for superblock_zone, by s_dev & (SYVA_MEMBER_SLOTS - 1): a file
+ * whose inode no zone owns is on a filesystem no zone owns, for most
+ * files, without the second hash. Only the agent writes superblock_zone. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, SYVA_MEMBER_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} superblock_slots SEC(".maps") __weak;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, SYVA_MAX_ZONES);
@@ -141,6 +167,18 @@ struct {
 	__type(key, __u64);
 	__type(value, __u32);
 } sigio_owner_zone SEC(".maps") __weak;
+
+/* How many sigio_owner_zone records each slot of file addresses holds at
+ * least (see sigio_slot in tasks.bpf.c): a file freed with an empty slot
+ * has no record to delete. Only the programs write it. A count below the
+ * true number only leaks a record (freed files never reach
+ * file_send_sigiotask); the decision reads sigio_owner_zone itself. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, SYVA_SIGIO_SLOTS);
+	__type(key, __u32);
+	__type(value, __u32);
+} sigio_slots SEC(".maps") __weak;
 
 /* The zone that made each SysV IPC object (see ipc.bpf.c). Only zoned
  * makers are recorded: an object without an entry is the host's. */

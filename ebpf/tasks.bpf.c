@@ -16,7 +16,7 @@ static __always_inline int decide_task(enum syva_hook hook, __u32 caller, __u64 
 	struct syva_target t = { .signal = signal, .aux = aux };
 
 	t.cgroup = task_cgroup_id(target);
-	t.pid = BPF_CORE_READ(target, tgid);
+	t.pid = target->tgid;
 	if (!t.cgroup) {
 		count(hook, SYVA_ERROR);
 		return 0;
@@ -134,6 +134,16 @@ static __always_inline __u64 file_of_fown(struct fown_struct *fown)
 	return address_of(fown) - bpf_core_field_offset(struct file___embedded_fown, f_owner);
 }
 
+/* The count of sigio_owner_zone records whose file's address falls in this
+ * slot: files are cache-line aligned, so the slot is taken above those
+ * bits. */
+static __always_inline __u32 *sigio_slot(struct file *file)
+{
+	__u32 slot = (low_address_of(file) >> 6) & (SYVA_SIGIO_SLOTS - 1);
+
+	return bpf_map_lookup_elem(&sigio_slots, &slot);
+}
+
 /* F_SETOWN then F_SETSIG: the kernel signals the owner whenever the file
  * has I/O, from whatever context the I/O completes in, and asks only
  * file_send_sigiotask, never task_kill. The sender is who set the owner. */
@@ -143,28 +153,53 @@ int BPF_PROG(syva_file_set_fowner, struct file *file)
 	__u64 cgroup, key = address_of(file);
 	__u32 zone = current_zone(&cgroup);
 	__u32 *recorded = bpf_map_lookup_elem(&sigio_owner_zone, &key);
+	__u32 *records = sigio_slot(file);
 
 	/* An owner set again by the same zone (F_SETOWN per request) keeps its
 	 * record: an update allocates and replaces the element. */
 	if (recorded && *recorded == zone)
 		return 0;
-	/* The hook cannot refuse: a record not written makes the file's
-	 * signals fail closed in file_send_sigiotask. */
-	if (bpf_map_update_elem(&sigio_owner_zone, &key, &zone, BPF_ANY) != 0)
+	if (recorded) {
+		if (bpf_map_update_elem(&sigio_owner_zone, &key, &zone, BPF_EXIST) == 0)
+			return 0;
+		/* Not the previous setter's zone either: no record, no signal. */
+		if (bpf_map_delete_elem(&sigio_owner_zone, &key) == 0 && records)
+			__sync_fetch_and_add(records, -1);
 		count(SYVA_HOOK_SIGIO_OWNER, SYVA_ERROR);
+		return 0;
+	}
+	/* The hook cannot refuse: a record not written makes the file's
+	 * signals fail closed in file_send_sigiotask. Counted before it is
+	 * written, so that file_free_security looks for it. */
+	if (!records) {
+		count(SYVA_HOOK_SIGIO_OWNER, SYVA_ERROR);
+		return 0;
+	}
+	__sync_fetch_and_add(records, 1);
+	if (bpf_map_update_elem(&sigio_owner_zone, &key, &zone, BPF_NOEXIST) != 0) {
+		__sync_fetch_and_add(records, -1);
+		count(SYVA_HOOK_SIGIO_OWNER, SYVA_ERROR);
+	}
 	return 0;
 }
 
-/* Every file freed; most never had an owner. The lookup, unlike the
- * delete, takes no bucket lock, and nothing can record an owner for a file
- * being freed between the two. */
+/* Every file freed; most never had an owner, and their slot is empty. The
+ * lookup, unlike the delete, takes no bucket lock, and nothing can record
+ * an owner for a file being freed between the two. The file's address is
+ * the key as it is (a pointer spilled to the stack is a key the verifier
+ * accepts from a loader with CAP_PERFMON), without a helper to read it. */
 SEC("lsm/file_free_security")
 int BPF_PROG(syva_file_free_security, struct file *file)
 {
-	__u64 key = address_of(file);
+	__u32 *records = sigio_slot(file);
+	__u64 key;
 
-	if (bpf_map_lookup_elem(&sigio_owner_zone, &key))
-		bpf_map_delete_elem(&sigio_owner_zone, &key);
+	if (records && !*records)
+		return 0;
+	key = (__u64)file;
+	if (bpf_map_lookup_elem(&sigio_owner_zone, &key) &&
+	    bpf_map_delete_elem(&sigio_owner_zone, &key) == 0 && records)
+		__sync_fetch_and_add(records, -1);
 	return 0;
 }
 
@@ -181,7 +216,7 @@ int BPF_PROG(syva_file_send_sigiotask, struct task_struct *tsk, struct fown_stru
 	if (!setter) {
 		count(SYVA_HOOK_SIGIO, SYVA_ERROR);
 		t.cgroup = task_cgroup_id(tsk);
-		t.pid = BPF_CORE_READ(tsk, tgid);
+		t.pid = tsk->tgid;
 		emit_deny(SYVA_HOOK_SIGIO, SYVA_ZONE_NONE, 0, zone_of_cgroup(t.cgroup), &t, 0);
 		return -EPERM;
 	}

@@ -98,6 +98,10 @@ void judge_health(StatusReport& r) {
                               "to and from them is judged by [network] mode and allowed_egress, not allowed_zones; "
                               "last: {}",
                               r.agent_state.addresses_unread, text_of(r.agent_state.addresses_error)));
+  if (r.agent_state.member_slot_repairs)
+    why.push_back(fmt::format("{} member_slots count(s) were found below the members they cover and raised: members "
+                              "there could have gone unconfined until then (the agent's log says when)",
+                              r.agent_state.member_slot_repairs));
   if (r.agent_state.policy_degraded)
     why.push_back(fmt::format("the policy in force is not fully enforced on this node ({} problem(s)): {}",
                               r.agent_state.policy_degraded, text_of(r.agent_state.policy_degraded_error)));

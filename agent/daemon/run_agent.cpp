@@ -280,6 +280,19 @@ int run_agent(const AgentOptions& options) {
     node_addresses_error = error;
   };
 
+  // member_slots must count every member (member_slots.h); checked now and
+  // then in case a writer does not.
+  std::chrono::steady_clock::time_point member_slots_at = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  auto check_member_slots = [&] {
+    if (std::chrono::steady_clock::now() < member_slots_at) return;
+    member_slots_at = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    try {
+      enforcer->check_member_slots();
+    } catch (const std::exception& e) {
+      spdlog::error("checking member_slots failed: {}", e.what());
+    }
+  };
+
   const int sig_fd = signalfd(-1, &stop_signals, SFD_CLOEXEC);
   // A ConfigMap update is a burst of directory events: wait for quiet.
   constexpr auto kSettle = std::chrono::milliseconds(300);
@@ -289,6 +302,7 @@ int run_agent(const AgentOptions& options) {
   while (sig == 0) {
     record_containerd(*enforcer, watcher.connected());
     refresh_node_addresses();
+    check_member_slots();
     pollfd fds[2] = {{sig_fd, POLLIN, 0}, {dir_watch ? dir_watch->fd() : -1, POLLIN, 0}};
     poll(fds, 2, reload_pending ? static_cast<int>(kSettle.count()) : 1000);
     if (fds[0].revents & POLLIN) {

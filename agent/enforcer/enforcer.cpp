@@ -23,6 +23,7 @@
 #include "enforcer/libbpf_log.h"
 #include "enforcer/map_readers.h"
 #include "enforcer/map_writes.h"
+#include "enforcer/member_slots.h"
 #include "enforcer/pin_lock.h"
 #include "enforcer/pins.h"
 #include "enforcer/program_load.h"
@@ -76,9 +77,12 @@ void Enforcer::open_and_load() {
         "cannot read /proc/1/ns/net ({}): loopback is allowed to every zone, in any network namespace; status "
         "degraded",
         strerror(errno));
+  bool slots_adopted = false, superblock_slots_adopted = false;
   auto loaded = load_object(
       [&](syva_bpf& skel, const btf* vmlinux) {
         prepare_map_pins(skel, options_.pin_path);
+        slots_adopted = fs::exists(fs::path(options_.pin_path) / "member_slots");
+        superblock_slots_adopted = fs::exists(fs::path(options_.pin_path) / "superblock_slots");
         if (vmlinux) set_hook_argument_positions(&skel, vmlinux);
         // The node's mount namespace, where a container runtime sets a
         // container up before the container's command runs in its own. 0
@@ -102,6 +106,14 @@ void Enforcer::open_and_load() {
   if (!adopted.empty() || !zone_names_.empty())
     spdlog::info("re-adopted pinned state at {}: {} zones, {} members", options_.pin_path, zone_names().size(),
                  adopted.size());
+  member_slots_ = std::make_unique<MappedMemberSlots>(bpf_map__fd(skel_->maps.member_slots));
+  superblock_slots_ = std::make_unique<MappedMemberSlots>(bpf_map__fd(skel_->maps.superblock_slots));
+  // Counts made now (a first start, or an agent that had none) start at 0
+  // under keys a previous agent left: counted here, before any program of
+  // this agent attaches. Adopted counts must already cover them.
+  if (!slots_adopted) member_slots_->slots().raise_to(adopted);
+  if (!superblock_slots_adopted) superblock_slots_->slots().raise_to(superblock_owners());
+  if (slots_adopted || superblock_slots_adopted) check_member_slots();
 }
 
 void Enforcer::attach() {
@@ -132,6 +144,11 @@ void Enforcer::attach() {
   record_own_objects(own);
   for (const auto& key : map_keys<syva_object>(bpf_map__fd(skel_->maps.syva_objects)))
     if (!own.count({key.kind, key.id})) remove_entry(skel_->maps.syva_objects, key);
+  // A previous agent's programs, attached until just now, could have
+  // placed a cgroup after the counts were made and without counting it
+  // (a version before member_slots).
+  member_slots_->slots().raise_to(members());
+  superblock_slots_->slots().raise_to(superblock_owners());
 }
 
 // syva_objects names what this agent owns, so that no zoned process gets a
@@ -245,18 +262,44 @@ uint32_t Enforcer::ensure_zone(const std::string& name) {
 }
 
 void Enforcer::set_member(uint64_t cgroup_id, uint32_t zone) {
-  write_entry(skel_->maps.zone_membership, cgroup_id, zone);
+  BpfMembershipMap map(bpf_map__fd(skel_->maps.zone_membership));
+  if (int err = member_slots_->slots().put(map, cgroup_id, zone))
+    throw EnforcerError(fmt::format("writing map zone_membership failed: {}", strerror(err)));
 }
 
-void Enforcer::remove_member(uint64_t cgroup_id) { remove_entry(skel_->maps.zone_membership, cgroup_id); }
+void Enforcer::remove_member(uint64_t cgroup_id) {
+  BpfMembershipMap map(bpf_map__fd(skel_->maps.zone_membership));
+  const int err = member_slots_->slots().remove(map, cgroup_id);
+  if (err != 0 && err != ENOENT)
+    throw EnforcerError(fmt::format("removing an entry from zone_membership failed: {}", strerror(err)));
+}
 
 bool Enforcer::clear_pending(uint64_t cgroup_id) {
   uint32_t zone = 0;
   if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.zone_membership), &cgroup_id, &zone) != 0 ||
       zone != SYVA_ZONE_PENDING)
     return false;
-  remove_entry(skel_->maps.zone_membership, cgroup_id);
+  remove_member(cgroup_id);
   return true;
+}
+
+size_t Enforcer::check_member_slots() {
+  const size_t members_raised = member_slots_->slots().raise_to(members());
+  const size_t superblocks_raised = superblock_slots_->slots().raise_to(superblock_owners());
+  const size_t raised = members_raised + superblocks_raised;
+  if (members_raised)
+    spdlog::error("member_slots counted fewer members than zone_membership holds in {} slot(s); raised them. Until "
+                  "now, members in those slots may have gone unconfined: a writer of zone_membership does not "
+                  "count its keys",
+                  members_raised);
+  if (superblocks_raised)
+    spdlog::error("superblock_slots counted fewer filesystems than superblock_zone holds in {} slot(s); raised them. "
+                  "Until now, files on them were taken as no zone's",
+                  superblocks_raised);
+  if (raised) {
+    update_state([&](syva_agent_state& s) { s.member_slot_repairs += static_cast<uint32_t>(raised); });
+  }
+  return raised;
 }
 
 void Enforcer::set_guarded_roots(const std::vector<std::string>& names) {
@@ -277,10 +320,17 @@ std::map<uint64_t, uint32_t> Enforcer::members() const {
 }
 
 void Enforcer::set_superblock_owner(uint64_t dev, uint32_t zone) {
-  write_entry(skel_->maps.superblock_zone, dev, zone);
+  BpfMembershipMap map(bpf_map__fd(skel_->maps.superblock_zone));
+  if (int err = superblock_slots_->slots().put(map, dev, zone))
+    throw EnforcerError(fmt::format("writing map superblock_zone failed: {}", strerror(err)));
 }
 
-void Enforcer::remove_superblock_owner(uint64_t dev) { remove_entry(skel_->maps.superblock_zone, dev); }
+void Enforcer::remove_superblock_owner(uint64_t dev) {
+  BpfMembershipMap map(bpf_map__fd(skel_->maps.superblock_zone));
+  const int err = superblock_slots_->slots().remove(map, dev);
+  if (err != 0 && err != ENOENT)
+    throw EnforcerError(fmt::format("removing an entry from superblock_zone failed: {}", strerror(err)));
+}
 
 void Enforcer::set_address_owner(const syva_address& address, uint32_t zone) {
   write_entry(skel_->maps.address_zone, address, zone);

@@ -28,6 +28,7 @@ struct bpf_link;
 namespace syva {
 
 class PinLock;
+class MappedMemberSlots;
 
 struct EnforcerOptions {
   std::string pin_path = "/sys/fs/bpf/syva";
@@ -71,8 +72,14 @@ class Enforcer {
   // PolicyNotApplied. EnforcerError: the previous one could not be put back.
   void apply_policy(const CompiledPolicy& policy);
 
+  // Both keep member_slots (member_slots.h) counting at least every key.
   void set_member(uint64_t cgroup_id, uint32_t zone);
   void remove_member(uint64_t cgroup_id);
+  // Raises every member_slots (and superblock_slots) count found below the
+  // keys in its slot, which no writer that follows member_slots.h can
+  // cause: logged as an error and added to agent_state.member_slot_repairs
+  // (status degraded). Returns how many slots it raised.
+  size_t check_member_slots();
   // Removes the entry only while it is PENDING; true if it was.
   bool clear_pending(uint64_t cgroup_id);
   // Top-level cgroups (names in the cgroup2 root) under which the kernel
@@ -146,6 +153,8 @@ class Enforcer {
   std::unique_ptr<PinLock> lock_;
   syva_bpf* skel_ = nullptr;
   std::vector<bpf_link*> links_;
+  std::unique_ptr<MappedMemberSlots> member_slots_;
+  std::unique_ptr<MappedMemberSlots> superblock_slots_;
   std::vector<ProgramLeftOut> left_out_;
   bool leave_pinned_ = false;
   // [id - 1]; "" for a free id. Guarded by zones_mutex_: the watcher makes

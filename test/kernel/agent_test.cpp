@@ -23,6 +23,7 @@
 
 #include "enforcer/kernel_ids.h"
 #include "enforcer/map_readers.h"
+#include "enforcer/member_slots.h"
 #include "enforcer/pins.h"
 #include "kernel/agent_process.h"
 #include "cli/status.h"
@@ -66,8 +67,11 @@ std::string write_policies(const std::string& dir) {
 // agent's pinned map. Zone ids are name order: database 1, frontend 2.
 void zone_cgroup_via_pin(uint64_t cgroup, uint32_t zone) {
   int fd = bpf_obj_get((kPin + "/zone_membership").c_str());
+  int slots = bpf_obj_get((kPin + "/member_slots").c_str());
   REQUIRE(fd >= 0);
-  REQUIRE(bpf_map_update_elem(fd, &cgroup, &zone, BPF_ANY) == 0);
+  REQUIRE(slots >= 0);
+  REQUIRE(put_member(fd, slots, cgroup, zone) == 0);
+  close(slots);
   close(fd);
 }
 

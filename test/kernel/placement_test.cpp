@@ -5,18 +5,24 @@
 // apart from every other.
 #include <signal.h>
 #include <sched.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <cerrno>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include <bpf/libbpf.h>
+
 #include "enforcer/kernel_ids.h"
+#include "enforcer/member_slots.h"
 #include "kernel/agent_process.h"
 #include "kernel/zone_fixture.h"
+#include "syva.skel.h"
 
 using namespace syva;
 using namespace syva::ktest;
@@ -135,4 +141,81 @@ TEST_CASE("quarantine reaches nothing and nothing reaches it: not another zone, 
           return mount("none", kScratch.c_str(), "tmpfs", 0, nullptr) == 0 ? (umount(kScratch.c_str()), 0) : errno;
         }).err == EPERM);
   CHECK(run_in(nullptr, [&] { return signal0(t1.pid()); }).err == 0);
+}
+
+namespace {
+
+std::vector<uint64_t> slot_counts() {
+  MappedMemberSlots mapped(bpf_map__fd(enforcer().skeleton()->maps.member_slots));
+  std::vector<uint64_t> out(SYVA_MEMBER_SLOTS);
+  for (uint32_t slot = 0; slot < SYVA_MEMBER_SLOTS; ++slot) out[slot] = mapped.slots().count(slot);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("member_slots: every member counted through cgroups made, placed, cleared and removed; counts back after",
+          "[kernel][placement][member-slots]") {
+  REQUIRE_BPF_LSM();
+  const std::string secret = scratch_file("slots-secret");
+  apply_policy(false, {{secret, kAlpha}});
+  const auto before = slot_counts();
+  {
+    Guarded guard;
+    std::vector<std::unique_ptr<Cgroup>> made;
+    // Made PENDING by the kernel, then placed (PENDING to a zone: counted
+    // once), cleared, or left pending.
+    for (int i = 0; i < 12; ++i) made.push_back(std::make_unique<Cgroup>("slots-" + std::to_string(i), SYVA_ZONE_NONE));
+    for (int i = 0; i < 12; ++i) {
+      if (i % 3 == 0) enforcer().set_member(made[i]->id(), kBeta);
+      if (i % 3 == 1) CHECK(enforcer().clear_pending(made[i]->id()));
+    }
+    const auto counts = slot_counts();
+    for (int i = 0; i < 12; ++i) {
+      const uint32_t slot = member_slot_of(made[i]->id());
+      INFO("cgroup " << i);
+      CHECK(counts[slot] == before[slot] + (i % 3 == 1 ? 0 : 1));
+    }
+    CHECK(enforcer().check_member_slots() == 0);
+    // Confined through the churn: the beta member and the pending one may
+    // not open alpha's file; the cleared one is in no zone.
+    CHECK(run_in(made[0].get(), [&] { return open_file(secret); }).err == EPERM);
+    CHECK(run_in(made[2].get(), [&] { return probe("open", secret); }).err == EPERM);
+    CHECK(run_in(made[1].get(), [&] { return open_file(secret); }).err == 0);
+    // Half go by rmdir alone (the kernel deletes and uncounts the entry),
+    // half through the agent first.
+    for (int i = 0; i < 12; i += 2) {
+      rmdir(made[i]->path().c_str());
+      CHECK(zone_in_map(made[i]->id()) == SYVA_ZONE_NONE);
+    }
+  }
+  CHECK(slot_counts() == before);
+}
+
+TEST_CASE("member_slots: a member whose slot counts 0 is not confined until the check raises the count",
+          "[kernel][placement][member-slots]") {
+  REQUIRE_BPF_LSM();
+  const std::string secret = scratch_file("slots-zero-secret");
+  apply_policy(false, {{secret, kAlpha}});
+  Cgroup beta("slots-zero-beta", kBeta);
+  CHECK(run_in(&beta, [&] { return open_file(secret); }).err == EPERM);
+  const uint32_t repairs = enforcer().state().member_slot_repairs;
+  {
+    // The hole the invariant exists to close: forced to 0, the filter
+    // answers "no zone" for the member.
+    void* memory = mmap(nullptr, SYVA_MEMBER_SLOTS * sizeof(uint64_t), PROT_READ | PROT_WRITE, MAP_SHARED,
+                        bpf_map__fd(enforcer().skeleton()->maps.member_slots), 0);
+    REQUIRE(memory != MAP_FAILED);
+    auto* counts = static_cast<uint64_t*>(memory);
+    const uint32_t slot = member_slot_of(beta.id());
+    REQUIRE(counts[slot] == 1);
+    __atomic_store_n(&counts[slot], 0, __ATOMIC_SEQ_CST);
+    CHECK(run_in(&beta, [&] { return open_file(secret); }).err == 0);
+    CHECK(enforcer().check_member_slots() == 1);
+    CHECK(counts[slot] == 1);
+    CHECK(enforcer().state().member_slot_repairs == repairs + 1);
+    munmap(memory, SYVA_MEMBER_SLOTS * sizeof(uint64_t));
+  }
+  CHECK(run_in(&beta, [&] { return open_file(secret); }).err == EPERM);
+  enforcer().update_state([&](syva_agent_state& s) { s.member_slot_repairs = repairs; });
 }

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "enforcer/member_slots.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "enforcer/errors.h"
+
+namespace syva {
+
+namespace {
+
+int result(int rc) { return rc == 0 ? 0 : errno; }
+
+}  // namespace
+
+int BpfMembershipMap::insert(uint64_t cgroup_id, uint32_t zone) {
+  return result(bpf_map_update_elem(fd_, &cgroup_id, &zone, BPF_NOEXIST));
+}
+
+int BpfMembershipMap::replace(uint64_t cgroup_id, uint32_t zone) {
+  return result(bpf_map_update_elem(fd_, &cgroup_id, &zone, BPF_EXIST));
+}
+
+int BpfMembershipMap::erase(uint64_t cgroup_id) { return result(bpf_map_delete_elem(fd_, &cgroup_id)); }
+
+uint64_t MemberSlots::count(uint64_t cgroup_id) const {
+  return __atomic_load_n(&counts_[member_slot_of(cgroup_id)], __ATOMIC_SEQ_CST);
+}
+
+void MemberSlots::add(uint64_t cgroup_id, uint64_t n) {
+  __atomic_fetch_add(&counts_[member_slot_of(cgroup_id)], n, __ATOMIC_SEQ_CST);
+}
+
+int MemberSlots::put(MembershipMap& map, uint64_t cgroup_id, uint32_t zone) {
+  // A key the cgroup's rmdir deletes between the failed insert and the
+  // replace is inserted again, as one write with BPF_ANY would.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    add(cgroup_id, 1);
+    const int inserted = map.insert(cgroup_id, zone);
+    if (inserted == 0) return 0;
+    // Not inserted: a key already there was counted when it was.
+    add(cgroup_id, static_cast<uint64_t>(-1));
+    if (inserted != EEXIST) return inserted;
+    const int replaced = map.replace(cgroup_id, zone);
+    if (replaced != ENOENT) return replaced;
+  }
+  return EAGAIN;
+}
+
+int MemberSlots::remove(MembershipMap& map, uint64_t cgroup_id) {
+  const int erased = map.erase(cgroup_id);
+  if (erased == 0) add(cgroup_id, static_cast<uint64_t>(-1));
+  return erased;
+}
+
+size_t MemberSlots::raise_to(const std::map<uint64_t, uint32_t>& members) {
+  std::map<uint32_t, uint64_t> in_slot;
+  for (const auto& [cgroup_id, zone] : members) ++in_slot[member_slot_of(cgroup_id)];
+  size_t raised = 0;
+  for (const auto& [slot, n] : in_slot) {
+    const uint64_t counted = __atomic_load_n(&counts_[slot], __ATOMIC_SEQ_CST);
+    if (counted >= n) continue;
+    __atomic_fetch_add(&counts_[slot], n - counted, __ATOMIC_SEQ_CST);
+    ++raised;
+  }
+  return raised;
+}
+
+MappedMemberSlots::MappedMemberSlots(int slots_fd)
+    : memory_(nullptr),
+      length_((SYVA_MEMBER_SLOTS * sizeof(uint64_t) + getpagesize() - 1) / getpagesize() * getpagesize()),
+      slots_(nullptr) {
+  memory_ = mmap(nullptr, length_, PROT_READ | PROT_WRITE, MAP_SHARED, slots_fd, 0);
+  if (memory_ == MAP_FAILED) throw EnforcerError(fmt::format("mapping member_slots failed: {}", strerror(errno)));
+  slots_ = MemberSlots(static_cast<uint64_t*>(memory_));
+}
+
+MappedMemberSlots::~MappedMemberSlots() { munmap(memory_, length_); }
+
+int put_member(int membership_fd, int slots_fd, uint64_t cgroup_id, uint32_t zone) {
+  MappedMemberSlots mapped(slots_fd);
+  BpfMembershipMap map(membership_fd);
+  return mapped.slots().put(map, cgroup_id, zone);
+}
+
+int remove_member(int membership_fd, int slots_fd, uint64_t cgroup_id) {
+  MappedMemberSlots mapped(slots_fd);
+  BpfMembershipMap map(membership_fd);
+  return mapped.slots().remove(map, cgroup_id);
+}
+
+}  // namespace syva
