@@ -284,8 +284,8 @@ bool Enforcer::clear_pending(uint64_t cgroup_id) {
 }
 
 size_t Enforcer::check_member_slots() {
-  const size_t members_raised = member_slots_->slots().raise_to(members());
-  const size_t superblocks_raised = superblock_slots_->slots().raise_to(superblock_owners());
+  const size_t members_raised = member_slots_->slots().repair([this] { return members(); });
+  const size_t superblocks_raised = superblock_slots_->slots().repair([this] { return superblock_owners(); });
   const size_t raised = members_raised + superblocks_raised;
   if (members_raised)
     spdlog::error("member_slots counted fewer members than zone_membership holds in {} slot(s); raised them. Until "

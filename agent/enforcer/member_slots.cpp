@@ -74,6 +74,25 @@ size_t MemberSlots::raise_to(const std::map<uint64_t, uint32_t>& members) {
   return raised;
 }
 
+std::set<uint32_t> MemberSlots::short_slots(const std::map<uint64_t, uint32_t>& members) const {
+  std::map<uint32_t, uint64_t> in_slot;
+  for (const auto& [cgroup_id, zone] : members) ++in_slot[member_slot_of(cgroup_id)];
+  std::set<uint32_t> out;
+  for (const auto& [slot, n] : in_slot)
+    if (__atomic_load_n(&counts_[slot], __ATOMIC_SEQ_CST) < n) out.insert(slot);
+  return out;
+}
+
+size_t MemberSlots::repair(const std::function<std::map<uint64_t, uint32_t>()>& read) {
+  const std::set<uint32_t> first = short_slots(read());
+  if (first.empty()) return 0;
+  const auto members = read();
+  size_t persistent = 0;
+  for (uint32_t slot : short_slots(members)) persistent += first.count(slot);
+  raise_to(members);
+  return persistent;
+}
+
 MappedMemberSlots::MappedMemberSlots(int slots_fd)
     : memory_(nullptr),
       length_((SYVA_MEMBER_SLOTS * sizeof(uint64_t) + getpagesize() - 1) / getpagesize() * getpagesize()),

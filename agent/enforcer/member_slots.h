@@ -11,7 +11,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <set>
 
 #include "syva_abi.h"
 
@@ -61,6 +63,13 @@ class MemberSlots {
   // lower; never lowers one (a count above the keys costs a lookup, one
   // below lets a member through). Returns how many slots it raised.
   size_t raise_to(const std::map<uint64_t, uint32_t>& members);
+  // The slots whose count is below the number of `members` in them.
+  std::set<uint32_t> short_slots(const std::map<uint64_t, uint32_t>& members) const;
+  // Raises every short slot, reading the members (with `read`) twice, and
+  // returns how many slots were short both times: a writer that does not
+  // count. Short once is a member that left between the reading of the
+  // map and of its count, which is not a fault.
+  size_t repair(const std::function<std::map<uint64_t, uint32_t>()>& read);
 
  private:
   void add(uint64_t cgroup_id, uint64_t n);
