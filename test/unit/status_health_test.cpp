@@ -38,21 +38,17 @@ TEST_CASE("status: enforcing with containerd followed is healthy", "[status]") {
   CHECK(status_exit_code(r) == 0);
 }
 
-TEST_CASE("status: a running agent not yet linked to containerd is degraded", "[status]") {
+TEST_CASE("status: a running agent not following containerd is degraded", "[status]") {
+  const auto [link, reason] = GENERATE(table<uint32_t, std::string>({
+      {SYVA_CONTAINERD_UNKNOWN, "containerd not linked yet"},
+      {SYVA_CONTAINERD_UNREACHABLE, "containerd unreachable"},
+  }));
   auto r = enforcing();
-  r.agent_state.containerd = SYVA_CONTAINERD_UNKNOWN;
+  r.agent_state.containerd = link;
   judge_health(r);
   CHECK(r.health == Health::degraded);
-  CHECK(has_reason(r, "containerd not linked yet"));
+  CHECK(has_reason(r, reason));
   CHECK(status_exit_code(r) == 2);
-}
-
-TEST_CASE("status: containerd unreachable is degraded", "[status]") {
-  auto r = enforcing();
-  r.agent_state.containerd = SYVA_CONTAINERD_UNREACHABLE;
-  judge_health(r);
-  CHECK(r.health == Health::degraded);
-  CHECK(has_reason(r, "containerd unreachable"));
 }
 
 TEST_CASE("status: no agent is degraded whatever link state it left", "[status]") {
