@@ -261,17 +261,31 @@ uint32_t Enforcer::ensure_zone(const std::string& name) {
   return id;
 }
 
+namespace {
+
+// A write to a map whose keys a slot array counts (zone_membership,
+// superblock_zone), through the counting rules of MemberSlots.
+void put_counted(const bpf_map* map, MemberSlots& slots, uint64_t key, uint32_t zone) {
+  BpfMembershipMap counted(bpf_map__fd(map));
+  if (int err = slots.put(counted, key, zone))
+    throw EnforcerError(fmt::format("writing map {} failed: {}", bpf_map__name(map), strerror(err)));
+}
+
+void remove_counted(const bpf_map* map, MemberSlots& slots, uint64_t key) {
+  BpfMembershipMap counted(bpf_map__fd(map));
+  const int err = slots.remove(counted, key);
+  if (err != 0 && err != ENOENT)
+    throw EnforcerError(fmt::format("removing an entry from {} failed: {}", bpf_map__name(map), strerror(err)));
+}
+
+}  // namespace
+
 void Enforcer::set_member(uint64_t cgroup_id, uint32_t zone) {
-  BpfMembershipMap map(bpf_map__fd(skel_->maps.zone_membership));
-  if (int err = member_slots_->slots().put(map, cgroup_id, zone))
-    throw EnforcerError(fmt::format("writing map zone_membership failed: {}", strerror(err)));
+  put_counted(skel_->maps.zone_membership, member_slots_->slots(), cgroup_id, zone);
 }
 
 void Enforcer::remove_member(uint64_t cgroup_id) {
-  BpfMembershipMap map(bpf_map__fd(skel_->maps.zone_membership));
-  const int err = member_slots_->slots().remove(map, cgroup_id);
-  if (err != 0 && err != ENOENT)
-    throw EnforcerError(fmt::format("removing an entry from zone_membership failed: {}", strerror(err)));
+  remove_counted(skel_->maps.zone_membership, member_slots_->slots(), cgroup_id);
 }
 
 bool Enforcer::clear_pending(uint64_t cgroup_id) {
@@ -320,16 +334,11 @@ std::map<uint64_t, uint32_t> Enforcer::members() const {
 }
 
 void Enforcer::set_superblock_owner(uint64_t dev, uint32_t zone) {
-  BpfMembershipMap map(bpf_map__fd(skel_->maps.superblock_zone));
-  if (int err = superblock_slots_->slots().put(map, dev, zone))
-    throw EnforcerError(fmt::format("writing map superblock_zone failed: {}", strerror(err)));
+  put_counted(skel_->maps.superblock_zone, superblock_slots_->slots(), dev, zone);
 }
 
 void Enforcer::remove_superblock_owner(uint64_t dev) {
-  BpfMembershipMap map(bpf_map__fd(skel_->maps.superblock_zone));
-  const int err = superblock_slots_->slots().remove(map, dev);
-  if (err != 0 && err != ENOENT)
-    throw EnforcerError(fmt::format("removing an entry from superblock_zone failed: {}", strerror(err)));
+  remove_counted(skel_->maps.superblock_zone, superblock_slots_->slots(), dev);
 }
 
 void Enforcer::set_address_owner(const syva_address& address, uint32_t zone) {
