@@ -138,11 +138,13 @@ int run_events(const Args& args) {
 
   pin_to_last_cpu();
   const int names = pinned(pin, "zone_names"), members = pinned(pin, "zone_membership");
-  const int counters = pinned(pin, "counters"), slots = pinned(pin, "member_slots");
+  const int counters = pinned(pin, "counters"), slots = pinned(pin, "member_slots"),
+            cache = pinned(pin, "member_cache");
   const uint32_t zone = zone_id(names, args.str("zone", "frontend"));
   BenchCgroup cgroup("syva-bench-events");
   const uint64_t cg = cgroup.id();
-  if (syva::put_member(members, slots, cg, zone) != 0) throw std::runtime_error("writing zone_membership failed");
+  if (syva::put_member(members, slots, cache, cg, zone) != 0)
+    throw std::runtime_error("writing zone_membership failed");
   LogCounter log(args.str("log", "/tmp/syva-bench/agent-events.log"));
   log.total();
 
@@ -217,7 +219,8 @@ int run_events(const Args& args) {
   for (double r : rates) run_step(r > 0 ? fmt::format("{:.0f}/s", r) : "as fast as possible", r, false);
   run_step("as fast as possible, agent stopped (SIGSTOP)", 0, true);
 
-  syva::remove_member(members, slots, cg);
+  syva::remove_member(members, slots, cache, cg);
+  close(cache);
   close(slots);
   close(names);
   close(members);

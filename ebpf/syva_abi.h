@@ -30,6 +30,10 @@
 /* zone_membership's filter (member_slots in syva_maps.bpf.h): a cgroup id's
  * slot is its low bits. */
 #define SYVA_MEMBER_SLOTS (1u << 16)
+/* member_cache entries: zone << 48 | cgroup id, for ids below 2^48 (a
+ * kernfs generation below 2^16) and zones other than SYVA_ZONE_NONE; 0 is
+ * empty (no cgroup's id is 0). */
+#define SYVA_MEMBER_CACHE_ID_BITS 48
 #define SYVA_MAX_INODES (1u << 22) /* allocated per entry: a bound, not a reservation */
 #define SYVA_MAX_SUPERBLOCKS 65536
 #define SYVA_MAX_EGRESS_RULES 16384

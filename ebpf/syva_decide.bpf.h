@@ -71,17 +71,38 @@ static __always_inline __u64 *member_slot(__u64 cgroup_id)
 /* Most cgroups are in no zone: an empty slot answers that with an inlined
  * array read instead of hashing the id. The count is read before the hash:
  * a writer adds to it before it inserts the key (x86 orders both the
- * stores and the loads). */
-static __always_inline __u32 zone_of_cgroup(__u64 cgroup_id)
+ * stores and the loads). A placed member whose slot's member_cache entry
+ * names it skips the hash too; the entry is one load, so never half of
+ * two entries.
+ *
+ * The zone is carried as 64 bits until the end: both ways of finding it
+ * leave the upper half zero, which the compiler then knows, so it tests
+ * the register it returns rather than a zero-extended copy. A copy would
+ * hide from the verifier that a program returning the zone after testing
+ * it for SYVA_ZONE_NONE returns 0. */
+static __always_inline __u64 zone_word_of_cgroup(__u64 cgroup_id)
 {
-	__u64 *members = member_slot(cgroup_id);
+	__u32 slot = cgroup_id & (SYVA_MEMBER_SLOTS - 1);
+	__u64 *members = bpf_map_lookup_elem(&member_slots, &slot);
+	__u64 *cached;
 	__u32 *zone;
 
 	if (members && !*members)
 		return SYVA_ZONE_NONE;
-	zone = bpf_map_lookup_elem(&zone_membership, &cgroup_id);
+	cached = bpf_map_lookup_elem(&member_cache, &slot);
+	if (cached) {
+		__u64 entry = *cached;
 
+		if ((entry & ((1ULL << SYVA_MEMBER_CACHE_ID_BITS) - 1)) == cgroup_id)
+			return entry >> SYVA_MEMBER_CACHE_ID_BITS;
+	}
+	zone = bpf_map_lookup_elem(&zone_membership, &cgroup_id);
 	return zone ? *zone : SYVA_ZONE_NONE;
+}
+
+static __always_inline __u32 zone_of_cgroup(__u64 cgroup_id)
+{
+	return zone_word_of_cgroup(cgroup_id);
 }
 
 /* The node's mount namespace (its inode number), set by the agent. */

@@ -38,6 +38,20 @@ struct {
 	__type(value, __u64);
 } member_slots SEC(".maps") __weak;
 
+/* A member's zone in one 64-bit word per slot (SYVA_MEMBER_CACHE_ID_BITS):
+ * a zoned cgroup whose slot names it skips the hash. Only the agent writes
+ * it, with its zone_membership writes, and it clears a slot's entry before
+ * it writes that cgroup's key (and fills it after), so that an entry never
+ * names a zone the hash no longer holds; the kernel's own writers leave it
+ * alone (a new cgroup is not in it; a removed one's id is never reused). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, SYVA_MEMBER_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} member_cache SEC(".maps") __weak;
+
 /* The same for superblock_zone, by s_dev & (SYVA_MEMBER_SLOTS - 1): a file
  * whose inode no zone owns is on a filesystem no zone owns, for most
  * files, without the second hash. Only the agent writes superblock_zone. */

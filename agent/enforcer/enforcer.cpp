@@ -108,9 +108,15 @@ void Enforcer::open_and_load() {
                  adopted.size());
   member_slots_ = std::make_unique<MappedMemberSlots>(bpf_map__fd(skel_->maps.member_slots));
   superblock_slots_ = std::make_unique<MappedMemberSlots>(bpf_map__fd(skel_->maps.superblock_slots));
+  member_cache_ = std::make_unique<MappedMemberSlots>(bpf_map__fd(skel_->maps.member_cache));
   // Counts made now (a first start, or an agent that had none) start at 0
   // under keys a previous agent left: counted here, before any program of
   // this agent attaches. Adopted counts must already cover them.
+  // An entry naming what the membership no longer holds would judge the
+  // cgroup by it: only ever possible for a pin left by something other
+  // than an agent that follows member_slots.h, and cleared here.
+  if (size_t cleared = member_cache_->cache().keep_only(adopted))
+    spdlog::warn("member_cache: cleared {} entries the membership does not hold", cleared);
   if (!slots_adopted) member_slots_->slots().raise_to(adopted);
   if (!superblock_slots_adopted) superblock_slots_->slots().raise_to(superblock_owners());
   if (slots_adopted || superblock_slots_adopted) check_member_slots();
@@ -281,10 +287,15 @@ void remove_counted(const bpf_map* map, MemberSlots& slots, uint64_t key) {
 }  // namespace
 
 void Enforcer::set_member(uint64_t cgroup_id, uint32_t zone) {
+  std::lock_guard lock(membership_mutex_);
+  member_cache_->cache().forget(cgroup_id);
   put_counted(skel_->maps.zone_membership, member_slots_->slots(), cgroup_id, zone);
+  member_cache_->cache().remember(cgroup_id, zone);
 }
 
 void Enforcer::remove_member(uint64_t cgroup_id) {
+  std::lock_guard lock(membership_mutex_);
+  member_cache_->cache().forget(cgroup_id);
   remove_counted(skel_->maps.zone_membership, member_slots_->slots(), cgroup_id);
 }
 

@@ -155,6 +155,10 @@ class Enforcer {
   std::vector<bpf_link*> links_;
   std::unique_ptr<MappedMemberSlots> member_slots_;
   std::unique_ptr<MappedMemberSlots> superblock_slots_;
+  std::unique_ptr<MappedMemberSlots> member_cache_;
+  // member_cache's order (forget, write, remember) holds only with one
+  // writer at a time.
+  std::mutex membership_mutex_;
   std::vector<ProgramLeftOut> left_out_;
   bool leave_pinned_ = false;
   // [id - 1]; "" for a free id. Guarded by zones_mutex_: the watcher makes

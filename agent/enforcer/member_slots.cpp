@@ -93,26 +93,68 @@ size_t MemberSlots::repair(const std::function<std::map<uint64_t, uint32_t>()>& 
   return persistent;
 }
 
+uint64_t MemberCache::entry(uint64_t cgroup_id, uint32_t zone) {
+  if (cgroup_id >> SYVA_MEMBER_CACHE_ID_BITS || zone == SYVA_ZONE_NONE || zone >= SYVA_MAX_ZONES) return 0;
+  return cgroup_id | uint64_t(zone) << SYVA_MEMBER_CACHE_ID_BITS;
+}
+
+void MemberCache::forget(uint64_t cgroup_id) {
+  uint64_t* e = &entries_[member_slot_of(cgroup_id)];
+  uint64_t seen = __atomic_load_n(e, __ATOMIC_SEQ_CST);
+  // Only this cgroup's entry: another's in the slot stays right.
+  while (seen && (seen & ((uint64_t(1) << SYVA_MEMBER_CACHE_ID_BITS) - 1)) == cgroup_id &&
+         !__atomic_compare_exchange_n(e, &seen, 0, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+  }
+}
+
+void MemberCache::remember(uint64_t cgroup_id, uint32_t zone) {
+  if (uint64_t e = entry(cgroup_id, zone)) __atomic_store_n(&entries_[member_slot_of(cgroup_id)], e, __ATOMIC_SEQ_CST);
+}
+
+uint32_t MemberCache::zone(uint64_t cgroup_id) const {
+  const uint64_t e = __atomic_load_n(&entries_[member_slot_of(cgroup_id)], __ATOMIC_SEQ_CST);
+  if (!e || (e & ((uint64_t(1) << SYVA_MEMBER_CACHE_ID_BITS) - 1)) != cgroup_id) return SYVA_ZONE_NONE;
+  return static_cast<uint32_t>(e >> SYVA_MEMBER_CACHE_ID_BITS);
+}
+
+size_t MemberCache::keep_only(const std::map<uint64_t, uint32_t>& members) {
+  size_t cleared = 0;
+  for (uint32_t slot = 0; slot < SYVA_MEMBER_SLOTS; ++slot) {
+    const uint64_t e = __atomic_load_n(&entries_[slot], __ATOMIC_SEQ_CST);
+    if (!e) continue;
+    const uint64_t cgroup_id = e & ((uint64_t(1) << SYVA_MEMBER_CACHE_ID_BITS) - 1);
+    auto it = members.find(cgroup_id);
+    if (it != members.end() && entry(cgroup_id, it->second) == e) continue;
+    forget(cgroup_id);
+    ++cleared;
+  }
+  return cleared;
+}
+
 MappedMemberSlots::MappedMemberSlots(int slots_fd)
     : memory_(nullptr),
       length_((SYVA_MEMBER_SLOTS * sizeof(uint64_t) + getpagesize() - 1) / getpagesize() * getpagesize()),
-      slots_(nullptr) {
+      slots_(nullptr),
+      cache_(nullptr) {
   memory_ = mmap(nullptr, length_, PROT_READ | PROT_WRITE, MAP_SHARED, slots_fd, 0);
   if (memory_ == MAP_FAILED) throw EnforcerError(fmt::format("mapping member_slots failed: {}", strerror(errno)));
   slots_ = MemberSlots(static_cast<uint64_t*>(memory_));
+  cache_ = MemberCache(static_cast<uint64_t*>(memory_));
 }
 
 MappedMemberSlots::~MappedMemberSlots() { munmap(memory_, length_); }
 
-int put_member(int membership_fd, int slots_fd, uint64_t cgroup_id, uint32_t zone) {
-  MappedMemberSlots mapped(slots_fd);
+int put_member(int membership_fd, int slots_fd, int cache_fd, uint64_t cgroup_id, uint32_t zone) {
+  MappedMemberSlots mapped(slots_fd), cache(cache_fd);
   BpfMembershipMap map(membership_fd);
+  cache.cache().forget(cgroup_id);
   return mapped.slots().put(map, cgroup_id, zone);
 }
 
-int remove_member(int membership_fd, int slots_fd, uint64_t cgroup_id) {
-  MappedMemberSlots mapped(slots_fd);
+int remove_member(int membership_fd, int slots_fd, int cache_fd, uint64_t cgroup_id) {
+  MappedMemberSlots mapped(slots_fd), cache(cache_fd);
   BpfMembershipMap map(membership_fd);
+  cache.cache().forget(cgroup_id);
   return mapped.slots().remove(map, cgroup_id);
 }
 

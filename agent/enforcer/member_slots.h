@@ -76,7 +76,30 @@ class MemberSlots {
   uint64_t* counts_;
 };
 
-// A shared mapping of member_slots' counts (a BPF_F_MMAPABLE array).
+// member_cache (syva_maps.bpf.h): one word per slot naming a member and
+// its zone, so that a zoned caller skips the hash. The agent is its only
+// writer: forget() before a cgroup's key changes, remember() after it was
+// written, under one lock, so that an entry never names a zone the hash
+// does not hold (a crash in between leaves the slot empty, never stale).
+class MemberCache {
+ public:
+  explicit MemberCache(uint64_t* entries) : entries_(entries) {}
+  static uint64_t entry(uint64_t cgroup_id, uint32_t zone);  // 0: not cacheable
+  void forget(uint64_t cgroup_id);
+  void remember(uint64_t cgroup_id, uint32_t zone);
+  // The zone cached for the cgroup, or SYVA_ZONE_NONE.
+  uint32_t zone(uint64_t cgroup_id) const;
+  // Clears every entry that `members` does not hold as it is (a pinned
+  // cache adopted at start-up); returns how many.
+  size_t keep_only(const std::map<uint64_t, uint32_t>& members);
+
+ private:
+  uint64_t* entries_;
+};
+
+// A shared mapping of member_slots' counts, or of member_cache (both
+// BPF_F_MMAPABLE arrays of SYVA_MEMBER_SLOTS 64-bit words), seen through
+// slots() or cache() as the map is.
 // Throws EnforcerError if the map cannot be mapped.
 class MappedMemberSlots {
  public:
@@ -85,16 +108,19 @@ class MappedMemberSlots {
   MappedMemberSlots(const MappedMemberSlots&) = delete;
   MappedMemberSlots& operator=(const MappedMemberSlots&) = delete;
   MemberSlots& slots() { return slots_; }
+  MemberCache& cache() { return cache_; }
 
  private:
   void* memory_;
   size_t length_;
   MemberSlots slots_;
+  MemberCache cache_;
 };
 
 // One write through pinned maps' descriptors, for tools and tests that
-// write membership as the watcher would without an Enforcer; 0 or errno.
-int put_member(int membership_fd, int slots_fd, uint64_t cgroup_id, uint32_t zone);
-int remove_member(int membership_fd, int slots_fd, uint64_t cgroup_id);
+// write membership as the watcher would without an Enforcer (the cgroup's
+// member_cache entry is cleared, never filled); 0 or errno.
+int put_member(int membership_fd, int slots_fd, int cache_fd, uint64_t cgroup_id, uint32_t zone);
+int remove_member(int membership_fd, int slots_fd, int cache_fd, uint64_t cgroup_id);
 
 }  // namespace syva

@@ -68,9 +68,12 @@ std::string write_policies(const std::string& dir) {
 void zone_cgroup_via_pin(uint64_t cgroup, uint32_t zone) {
   int fd = bpf_obj_get((kPin + "/zone_membership").c_str());
   int slots = bpf_obj_get((kPin + "/member_slots").c_str());
+  int cache = bpf_obj_get((kPin + "/member_cache").c_str());
   REQUIRE(fd >= 0);
   REQUIRE(slots >= 0);
-  REQUIRE(put_member(fd, slots, cgroup, zone) == 0);
+  REQUIRE(cache >= 0);
+  REQUIRE(put_member(fd, slots, cache, cgroup, zone) == 0);
+  close(cache);
   close(slots);
   close(fd);
 }

@@ -182,6 +182,18 @@ TEST_CASE("member_slots: every member counted through cgroups made, placed, clea
     CHECK(run_in(made[0].get(), [&] { return open_file(secret); }).err == EPERM);
     CHECK(run_in(made[2].get(), [&] { return probe("open", secret); }).err == EPERM);
     CHECK(run_in(made[1].get(), [&] { return open_file(secret); }).err == 0);
+    // The placed member is judged from member_cache, never from a stale
+    // entry: moved to alpha it opens alpha's file, moved back it cannot.
+    MappedMemberSlots cache(bpf_map__fd(enforcer().skeleton()->maps.member_cache));
+    CHECK(cache.cache().zone(made[0]->id()) == kBeta);
+    enforcer().set_member(made[0]->id(), kAlpha);
+    CHECK(cache.cache().zone(made[0]->id()) == kAlpha);
+    CHECK(run_in(made[0].get(), [&] { return open_file(secret); }).err == 0);
+    enforcer().set_member(made[0]->id(), kBeta);
+    CHECK(run_in(made[0].get(), [&] { return open_file(secret); }).err == EPERM);
+    enforcer().remove_member(made[3]->id());
+    CHECK(cache.cache().zone(made[3]->id()) == SYVA_ZONE_NONE);
+    CHECK(run_in(made[3].get(), [&] { return open_file(secret); }).err == 0);
     // Half go by rmdir alone (the kernel deletes and uncounts the entry),
     // half through the agent first.
     for (int i = 0; i < 12; i += 2) {

@@ -164,3 +164,36 @@ TEST_CASE("a check names only slots short in two readings: a member that left be
   CHECK(s.counts[member_slot_of(7)] == 1);
   CHECK(s.slots.repair([&] { return members; }) == 0);
 }
+
+TEST_CASE("member_cache names a member with its zone, one entry per slot, and forgets only its own", "[member-slots]") {
+  std::vector<uint64_t> entries(SYVA_MEMBER_SLOTS, 0);
+  MemberCache cache(entries.data());
+  const uint64_t a = (uint64_t(1) << 32) | 77, b = a + SYVA_MEMBER_SLOTS;
+  cache.remember(a, 3);
+  CHECK(cache.zone(a) == 3);
+  CHECK(cache.zone(b) == SYVA_ZONE_NONE);
+  // b takes the slot; forgetting a then leaves b's entry.
+  cache.remember(b, SYVA_ZONE_PENDING);
+  CHECK(cache.zone(a) == SYVA_ZONE_NONE);
+  cache.forget(a);
+  CHECK(cache.zone(b) == SYVA_ZONE_PENDING);
+  cache.forget(b);
+  CHECK(entries[member_slot_of(b)] == 0);
+  // Ids of 48 bits or more, and no zone, are never cached.
+  CHECK(MemberCache::entry(uint64_t(1) << 48, 3) == 0);
+  CHECK(MemberCache::entry(a, SYVA_ZONE_NONE) == 0);
+  cache.remember(uint64_t(1) << 48, 3);
+  CHECK(entries[0] == 0);
+}
+
+TEST_CASE("an adopted member_cache keeps only what the membership holds", "[member-slots]") {
+  std::vector<uint64_t> entries(SYVA_MEMBER_SLOTS, 0);
+  MemberCache cache(entries.data());
+  cache.remember(10, 1);
+  cache.remember(11, 2);
+  cache.remember(12, 3);
+  CHECK(cache.keep_only({{10, 1}, {11, 5}}) == 2);
+  CHECK(cache.zone(10) == 1);
+  CHECK(cache.zone(11) == SYVA_ZONE_NONE);
+  CHECK(cache.zone(12) == SYVA_ZONE_NONE);
+}
