@@ -143,8 +143,11 @@ static __always_inline int decide_cgroup_file(struct file *file, __u32 caller, _
 	return decide(SYVA_HOOK_CGROUP_CONTROL, caller, cgroup, zone_of_cgroup_file(file, &t.cgroup), &t);
 }
 
-SEC("lsm/file_open")
-int BPF_PROG(syva_file_open, struct file *file)
+/* file_open for a caller whose member slot is not empty, so perhaps in a
+ * zone. A subprogram of its own, so that the entry, which most opens leave
+ * at once, saves no callee-saved registers and reserves no stack for it;
+ * current_zone reads the cgroup id again, as only it settles PENDING. */
+static __noinline int file_open_zoned(struct file *file)
 {
 	__u64 cgroup;
 	__u32 caller;
@@ -165,6 +168,18 @@ int BPF_PROG(syva_file_open, struct file *file)
 	if (denied)
 		return denied;
 	return decide_writable_path(&file->f_path, file->f_inode, 1, caller, cgroup);
+}
+
+/* Most opens are by callers in no zone: an empty member slot says so as
+ * current_zone would, before anything is read of the file. */
+SEC("lsm/file_open")
+int BPF_PROG(syva_file_open, struct file *file)
+{
+	__u64 *members = member_slot(bpf_get_current_cgroup_id());
+
+	if (members && !*members)
+		return 0;
+	return file_open_zoned(file);
 }
 
 SEC("lsm/bprm_check_security")

@@ -183,24 +183,31 @@ int BPF_PROG(syva_file_set_fowner, struct file *file)
 	return 0;
 }
 
+/* A freed file whose slot counts records: the lookup, unlike the delete,
+ * takes no bucket lock, and nothing can record an owner for a file being
+ * freed between the two. `key` is the file's address on the caller's
+ * stack, where a pointer spilled is a key the verifier accepts from a
+ * loader with CAP_PERFMON, without a helper to read it. */
+static __noinline int file_free_recorded(__u64 *key, __u32 *records)
+{
+	if (bpf_map_lookup_elem(&sigio_owner_zone, key) && bpf_map_delete_elem(&sigio_owner_zone, key) == 0 &&
+	    records)
+		__sync_fetch_and_add(records, -1);
+	return 0;
+}
+
 /* Every file freed; most never had an owner, and their slot is empty. The
- * lookup, unlike the delete, takes no bucket lock, and nothing can record
- * an owner for a file being freed between the two. The file's address is
- * the key as it is (a pointer spilled to the stack is a key the verifier
- * accepts from a loader with CAP_PERFMON), without a helper to read it. */
+ * rest is a subprogram of its own, so that this entry saves no callee-saved
+ * registers. */
 SEC("lsm/file_free_security")
 int BPF_PROG(syva_file_free_security, struct file *file)
 {
+	__u64 key = (__u64)file;
 	__u32 *records = sigio_slot(file);
-	__u64 key;
 
 	if (records && !*records)
 		return 0;
-	key = (__u64)file;
-	if (bpf_map_lookup_elem(&sigio_owner_zone, &key) &&
-	    bpf_map_delete_elem(&sigio_owner_zone, &key) == 0 && records)
-		__sync_fetch_and_add(records, -1);
-	return 0;
+	return file_free_recorded(&key, records);
 }
 
 /* Only a file with an owner signals, and setting an owner records its
