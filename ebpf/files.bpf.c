@@ -145,11 +145,9 @@ static __always_inline int decide_cgroup_file(struct file *file, __u32 caller, _
 
 /* file_open for a caller whose member slot is not empty, so perhaps in a
  * zone. A subprogram of its own, so that the entry, which most opens leave
- * at once, saves no callee-saved registers and reserves no stack for it;
- * current_zone reads the cgroup id again, as only it settles PENDING. */
-static __noinline int file_open_zoned(struct file *file)
+ * at once, saves no callee-saved registers and reserves no stack for it. */
+static __noinline int file_open_zoned(struct file *file, __u64 cgroup)
 {
-	__u64 cgroup;
 	__u32 caller;
 	int denied;
 
@@ -157,7 +155,7 @@ static __noinline int file_open_zoned(struct file *file)
 	 * them with the knowledge that they are an exec. */
 	if (file->f_flags & __FMODE_EXEC)
 		return 0;
-	caller = current_zone(&cgroup);
+	caller = current_zone_of(cgroup);
 	if (caller == SYVA_ZONE_NONE)
 		return 0;
 	denied = decide_file_of(SYVA_HOOK_FILE_OPEN, file, 0, caller, cgroup);
@@ -175,11 +173,12 @@ static __noinline int file_open_zoned(struct file *file)
 SEC("lsm/file_open")
 int BPF_PROG(syva_file_open, struct file *file)
 {
-	__u64 *members = member_slot(bpf_get_current_cgroup_id());
+	__u64 cgroup = bpf_get_current_cgroup_id();
+	__u64 *members = member_slot(cgroup);
 
 	if (members && !*members)
 		return 0;
-	return file_open_zoned(file);
+	return file_open_zoned(file, cgroup);
 }
 
 SEC("lsm/bprm_check_security")

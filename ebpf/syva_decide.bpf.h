@@ -115,16 +115,20 @@ const volatile __u32 host_mnt_ns __weak = 0;
  * itself) is the platform's, as it is before any cgroup is zoned. A process
  * cannot go back to the node's mount namespace from a container's: that
  * takes /proc/1/ns/mnt, which no zone may open. */
-static __always_inline __u32 current_zone(__u64 *cgroup)
+static __always_inline __u32 current_zone_of(__u64 cgroup)
 {
-	__u32 zone;
+	__u32 zone = zone_of_cgroup(cgroup);
 
-	*cgroup = bpf_get_current_cgroup_id();
-	zone = zone_of_cgroup(*cgroup);
 	if (zone == SYVA_ZONE_PENDING && host_mnt_ns &&
 	    BPF_CORE_READ(bpf_get_current_task_btf(), nsproxy, mnt_ns, ns.inum) == host_mnt_ns)
 		return SYVA_ZONE_NONE;
 	return zone;
+}
+
+static __always_inline __u32 current_zone(__u64 *cgroup)
+{
+	*cgroup = bpf_get_current_cgroup_id();
+	return current_zone_of(*cgroup);
 }
 
 /* The target-task path: the task's default-hierarchy (cgroup v2) cgroup,
