@@ -55,22 +55,43 @@ static __always_inline int writable_rule_applies(__u32 caller)
 	return bpf_task_storage_get(&workload, bpf_get_current_task_btf(), 0, 0) != 0;
 }
 
-/* path: a resolved path, as the container sees it. */
+struct judge_state {
+	const char *path;
+	struct syva_writable_paths *allowed;
+	__u32 allowed_here;
+};
+
+static long judge_step(__u32 index, void *ctx)
+{
+	struct judge_state *j = ctx;
+	__u64 i = index;
+
+	/* So that the register tested is the one that indexes: the compiler
+	 * would otherwise index with a copy of `index` the verifier knows no
+	 * bound of. */
+	barrier_var(i);
+	if (i >= SYVA_WRITABLE_PATHS || i >= j->allowed->count)
+		return 1;
+	if (!under(j->path, j->allowed->paths[i]))
+		return 0;
+	j->allowed_here = 1;
+	return 1;
+}
+
+/* path: a resolved path, as the container sees it. The paths are tried in
+ * bpf_loop, whose step the verifier checks once, not once per path. */
 static __always_inline int judge_writable(const char *path, __u32 caller, __u64 cgroup, struct syva_target *t)
 {
-	struct syva_writable_paths *allowed;
-	int i;
+	struct judge_state j = { .path = path };
 
-	allowed = bpf_map_lookup_elem(&writable_paths, &caller);
-	if (!allowed) /* flagged but no list: nothing is writable */
+	j.allowed = bpf_map_lookup_elem(&writable_paths, &caller);
+	if (!j.allowed) /* flagged but no list: nothing is writable */
 		return refuse(SYVA_HOOK_WRITABLE_PATHS, caller, cgroup, caller, t);
-	for (i = 0; i < SYVA_WRITABLE_PATHS; i++) {
-		if (i < allowed->count && under(path, allowed->paths[i])) {
-			count(SYVA_HOOK_WRITABLE_PATHS, SYVA_ALLOW);
-			return 0;
-		}
-	}
-	return refuse(SYVA_HOOK_WRITABLE_PATHS, caller, cgroup, caller, t);
+	bpf_loop(SYVA_WRITABLE_PATHS, judge_step, &j, 0);
+	if (!j.allowed_here)
+		return refuse(SYVA_HOOK_WRITABLE_PATHS, caller, cgroup, caller, t);
+	count(SYVA_HOOK_WRITABLE_PATHS, SYVA_ALLOW);
+	return 0;
 }
 
 /* path: the file about to be written (regular_only: other kinds of file are
@@ -101,15 +122,18 @@ static __always_inline int decide_writable_path(const struct path *path, struct 
 /*
  * The walk's bounds. Steps are names and mount crossings together. The
  * path is built backwards in path_scratch, ending at SYVA_WALK_END; where
- * it starts is kept in the buffer's last four bytes, not in a register, so
- * that every step looks the same to the verifier whatever was prepended
- * before it (a register would make each step's outcomes a new state).
+ * it starts is kept in the buffer's last four bytes, and whether the walk
+ * reached the task's root in the four before, not in a register or on the
+ * stack, so that every step, and what follows the walk, looks the same to
+ * the verifier whatever the steps before did (a known value would make each
+ * outcome a new state).
  * SYVA_WALK_END leaves room after it for the longest name read at any
  * offset before it and for the 64 bytes `under` reads from the start.
  */
 #define SYVA_WALK_STEPS 128
 #define SYVA_WALK_END 3824
 #define SYVA_WALK_START_AT (SYVA_PATH_SCRATCH - 4)
+#define SYVA_WALK_REACHED_AT (SYVA_PATH_SCRATCH - 8)
 #define SYVA_NAME_MAX 255
 
 /* Puts "/" and the dentry's name before what the buffer holds. */
@@ -136,49 +160,81 @@ static __always_inline int prepend_name(char *buf, struct dentry *dentry)
 	return 1;
 }
 
+/* What one step of the walk carries to the next. The pointers are kept as
+ * plain numbers, read through BPF_CORE_READ, and the offset the path starts
+ * at stays in buf: the verifier then sees the same state at every step and
+ * checks the step once, not once per step. */
+struct walk_state {
+	char *buf;
+	__u64 dentry;
+	__u64 vfsmnt;
+	__u64 root_dentry;
+	__u64 root_mnt;
+};
+
+/* One step: a mount crossing or a name. 0 goes on, 1 stops the walk, which
+ * is marked reached only when it got to the task's root. */
+static long walk_step(__u32 index, void *ctx)
+{
+	struct walk_state *w = ctx;
+	struct dentry *dentry = (struct dentry *)w->dentry;
+	struct vfsmount *vfsmnt = (struct vfsmount *)w->vfsmnt;
+	__u64 mnt_offset = bpf_core_field_offset(struct mount, mnt);
+	struct dentry *parent;
+
+	if (!dentry || !vfsmnt)
+		return 1;
+	if (w->dentry == w->root_dentry && w->vfsmnt == w->root_mnt) {
+		*(__u32 *)(w->buf + SYVA_WALK_REACHED_AT) = 1;
+		return 1;
+	}
+	if (dentry == BPF_CORE_READ(vfsmnt, mnt_root)) {
+		struct mount *mnt = (struct mount *)((__u64)vfsmnt - mnt_offset);
+		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+
+		/* The top of the mount tree, and the task's root was not on
+		 * the way: a path the task cannot name. */
+		if (!up || up == mnt)
+			return 1;
+		w->dentry = (__u64)BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->vfsmnt = (__u64)up + mnt_offset;
+		return 0;
+	}
+	parent = BPF_CORE_READ(dentry, d_parent);
+	/* A filesystem root that is not its mount's root: a dentry reached
+	 * other than through the tree (open_by_handle_at). */
+	if (!parent || parent == dentry)
+		return 1;
+	if (!prepend_name(w->buf, dentry))
+		return 1;
+	w->dentry = (__u64)parent;
+	return 0;
+}
+
 /* The path of `dentry` in mount `vfsmnt` as the current task sees it (from
  * its root, as bpf_d_path would), in buf; the offset it starts at, or -1
- * when the walk could not finish. */
+ * when the walk could not finish. The steps run in bpf_loop: the verifier
+ * checks a loop's body once for each step it can take, in every program
+ * that walks, but bpf_loop's step once (and, the step being a constant and
+ * no flags given, inlines bpf_loop, so no helper is called for the loop). */
 static __always_inline int walk_path(char *buf, struct vfsmount *vfsmnt, struct dentry *dentry)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct dentry *root_dentry = BPF_CORE_READ(task, fs, root.dentry);
-	struct vfsmount *root_mnt = BPF_CORE_READ(task, fs, root.mnt);
-	__u64 mnt_offset = bpf_core_field_offset(struct mount, mnt);
+	struct walk_state w = {
+		.buf = buf,
+		.dentry = (__u64)dentry,
+		.vfsmnt = (__u64)vfsmnt,
+		.root_dentry = (__u64)BPF_CORE_READ(task, fs, root.dentry),
+		.root_mnt = (__u64)BPF_CORE_READ(task, fs, root.mnt),
+	};
 	__u32 start;
-	int i;
 
 	buf[SYVA_WALK_END] = 0;
 	*(__u32 *)(buf + SYVA_WALK_START_AT) = SYVA_WALK_END;
-	for (i = 0; i < SYVA_WALK_STEPS; i++) {
-		struct dentry *parent;
-
-		if (!dentry || !vfsmnt)
-			return -1;
-		if (dentry == root_dentry && vfsmnt == root_mnt)
-			break;
-		if (dentry == BPF_CORE_READ(vfsmnt, mnt_root)) {
-			struct mount *mnt = (struct mount *)((__u64)vfsmnt - mnt_offset);
-			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
-
-			/* The top of the mount tree, and the task's root was not
-			 * on the way: a path the task cannot name. */
-			if (!up || up == mnt)
-				return -1;
-			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
-			vfsmnt = (struct vfsmount *)((__u64)up + mnt_offset);
-			continue;
-		}
-		parent = BPF_CORE_READ(dentry, d_parent);
-		/* A filesystem root that is not its mount's root: a dentry
-		 * reached other than through the tree (open_by_handle_at). */
-		if (!parent || parent == dentry)
-			return -1;
-		if (!prepend_name(buf, dentry))
-			return -1;
-		dentry = parent;
-	}
-	if (i == SYVA_WALK_STEPS)
+	*(__u32 *)(buf + SYVA_WALK_REACHED_AT) = 0;
+	bpf_loop(SYVA_WALK_STEPS, walk_step, &w, 0);
+	/* Also when SYVA_WALK_STEPS steps did not get there: too deep. */
+	if (*(__u32 *)(buf + SYVA_WALK_REACHED_AT) != 1)
 		return -1;
 	start = *(__u32 *)(buf + SYVA_WALK_START_AT);
 	if (start > SYVA_WALK_END)
