@@ -135,6 +135,9 @@ static __always_inline int decide_writable_path(const struct path *path, struct 
 #define SYVA_WALK_START_AT (SYVA_PATH_SCRATCH - 4)
 #define SYVA_WALK_REACHED_AT (SYVA_PATH_SCRATCH - 8)
 #define SYVA_NAME_MAX 255
+_Static_assert(SYVA_WALK_END + 1 + SYVA_NAME_MAX <= SYVA_WALK_REACHED_AT &&
+		       SYVA_WALK_END + SYVA_WRITABLE_PATH_LEN <= SYVA_WALK_REACHED_AT,
+	       "what the walk writes or reads stays clear of the walk's state in path_scratch");
 
 /* Puts "/" and the dentry's name before what the buffer holds. */
 static __always_inline int prepend_name(char *buf, struct dentry *dentry)
