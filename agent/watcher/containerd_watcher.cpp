@@ -187,7 +187,11 @@ void ContainerdWatcher::session(ContainerdClient& client) {
 void ContainerdWatcher::resync(ContainerdClient& client) {
   const auto counts = reconcile(client);
   if (counts.added || counts.removed)
-    spdlog::warn("containerd: resync corrected the map (+{} -{}): events were missed", counts.added, counts.removed);
+    // The resync runs between two events read from the stream, so a task
+    // that exited just before it may have its exit event still unread:
+    // the correction is right either way, the cause is not known here.
+    spdlog::warn("containerd: resync corrected the map (+{} -{}): events were missed or not yet read", counts.added,
+                 counts.removed);
   else
     spdlog::debug("containerd: resync: map exact ({} zoned containers)", counts.kept);
 }

@@ -440,7 +440,7 @@ TEST_CASE("a watcher started while containerd is away catches up with what chang
   CHECK(logs.count({"containerd: connected to"}) == 2);
 
   // An entry no event explains (as if containerd lost one) goes at the next
-  // resync, and the watcher says events were missed.
+  // resync, and the watcher reports the correction.
   enforcer.set_member(4343, database);
   CHECK(wait_until([&] { return !read_pinned_membership(pin_path("catchup")).count(4343); }, 3s));
   CHECK(logs.count({"resync corrected the map (+0 -1)"}) >= 1);
