@@ -7,6 +7,7 @@
 // for writing or with O_TRUNC, truncate, ftruncate, create, remove, link,
 // rename).
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -621,10 +622,21 @@ TEST_CASE("writable_paths: truncate, ftruncate, and entries made, removed, linke
   CHECK(run_in(&alpha, [&] { return exec_and("mkdir", deep + "/x"); }).err == EPERM);
   CHECK(counters(SYVA_HOOK_WRITABLE_PATHS).error - errors == 1);
 
+  // Longer than the walk's buffer holds (3,824 bytes), though shallow and
+  // short of PATH_MAX: not resolved either, so refused and counted.
+  std::string long_dir = in;
+  while (long_dir.size() - in.size() <= 3830) long_dir += "/" + std::string(100, 'l');
+  REQUIRE(long_dir.size() + 2 < PATH_MAX);
+  fs::create_directories(long_dir);
+  const auto long_errors = counters(SYVA_HOOK_WRITABLE_PATHS).error;
+  CHECK(run_in(&alpha, [&] { return exec_and("mkdir", long_dir + "/x"); }).err == EPERM);
+  CHECK(counters(SYVA_HOOK_WRITABLE_PATHS).error - long_errors == 1);
+  CHECK_FALSE(fs::exists(long_dir + "/x"));
+
   // No writable_paths, unzoned, or the runtime before its exec: not judged.
   CHECK(run_in(&*z.beta, [&] { return exec_and("truncate", z.out_file); }).err == 0);
   CHECK(run_in(nullptr, [&] { return exec_and("mkdir", out + "/by-unzoned"); }).err == 0);
   CHECK(run_in(&alpha, [&] { return result(mkdir((out + "/by-runtime").c_str(), 0755)); }).err == 0);
-  CHECK(counters(SYVA_HOOK_WRITABLE_PATHS).deny - before.deny == refused.size() + 3);
+  CHECK(counters(SYVA_HOOK_WRITABLE_PATHS).deny - before.deny == refused.size() + 4);
   drain_events();
 }
