@@ -34,6 +34,7 @@
  * kernfs generation below 2^16) and zones other than SYVA_ZONE_NONE; 0 is
  * empty (no cgroup's id is 0). */
 #define SYVA_MEMBER_CACHE_ID_BITS 48
+#define SYVA_MEMBER_CACHE_ID_MASK ((1ULL << SYVA_MEMBER_CACHE_ID_BITS) - 1)
 #define SYVA_MAX_INODES (1u << 22) /* allocated per entry: a bound, not a reservation */
 #define SYVA_MAX_SUPERBLOCKS 65536
 #define SYVA_MAX_EGRESS_RULES 16384

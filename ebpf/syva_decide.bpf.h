@@ -93,7 +93,7 @@ static __always_inline __u64 zone_word_of_cgroup(__u64 cgroup_id)
 	if (cached) {
 		__u64 entry = *cached;
 
-		if ((entry & ((1ULL << SYVA_MEMBER_CACHE_ID_BITS) - 1)) == cgroup_id)
+		if ((entry & SYVA_MEMBER_CACHE_ID_MASK) == cgroup_id)
 			return entry >> SYVA_MEMBER_CACHE_ID_BITS;
 	}
 	zone = bpf_map_lookup_elem(&zone_membership, &cgroup_id);

@@ -102,7 +102,7 @@ void MemberCache::forget(uint64_t cgroup_id) {
   uint64_t* e = &entries_[member_slot_of(cgroup_id)];
   uint64_t seen = __atomic_load_n(e, __ATOMIC_SEQ_CST);
   // Only this cgroup's entry: another's in the slot stays right.
-  while (seen && (seen & ((uint64_t(1) << SYVA_MEMBER_CACHE_ID_BITS) - 1)) == cgroup_id &&
+  while (seen && (seen & SYVA_MEMBER_CACHE_ID_MASK) == cgroup_id &&
          !__atomic_compare_exchange_n(e, &seen, 0, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
   }
 }
@@ -113,7 +113,7 @@ void MemberCache::remember(uint64_t cgroup_id, uint32_t zone) {
 
 uint32_t MemberCache::zone(uint64_t cgroup_id) const {
   const uint64_t e = __atomic_load_n(&entries_[member_slot_of(cgroup_id)], __ATOMIC_SEQ_CST);
-  if (!e || (e & ((uint64_t(1) << SYVA_MEMBER_CACHE_ID_BITS) - 1)) != cgroup_id) return SYVA_ZONE_NONE;
+  if (!e || (e & SYVA_MEMBER_CACHE_ID_MASK) != cgroup_id) return SYVA_ZONE_NONE;
   return static_cast<uint32_t>(e >> SYVA_MEMBER_CACHE_ID_BITS);
 }
 
@@ -122,7 +122,7 @@ size_t MemberCache::keep_only(const std::map<uint64_t, uint32_t>& members) {
   for (uint32_t slot = 0; slot < SYVA_MEMBER_SLOTS; ++slot) {
     const uint64_t e = __atomic_load_n(&entries_[slot], __ATOMIC_SEQ_CST);
     if (!e) continue;
-    const uint64_t cgroup_id = e & ((uint64_t(1) << SYVA_MEMBER_CACHE_ID_BITS) - 1);
+    const uint64_t cgroup_id = e & SYVA_MEMBER_CACHE_ID_MASK;
     auto it = members.find(cgroup_id);
     if (it != members.end() && entry(cgroup_id, it->second) == e) continue;
     forget(cgroup_id);
