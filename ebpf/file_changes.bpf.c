@@ -256,6 +256,7 @@ int BPF_PROG(syva_inode_init_security, struct inode *inode, struct inode *dir)
 {
 	struct syva_inode_key key, parent;
 	__u32 *owner, inherited;
+	__u64 *cached;
 
 	if (!inode_key(dir, &parent) || !inode_key(inode, &key))
 		return 0;
@@ -267,6 +268,11 @@ int BPF_PROG(syva_inode_init_security, struct inode *inode, struct inode *dir)
 		count(SYVA_HOOK_FILE_OWNER, SYVA_ERROR);
 		return -EPERM;
 	}
+	/* Nothing has looked a new inode up yet; were anything to have, its
+	 * answer is no longer true. */
+	cached = bpf_inode_storage_get(&inode_owner_cache, inode, 0, 0);
+	if (cached)
+		*(volatile __u64 *)cached = 0;
 	return 0;
 }
 

@@ -5,8 +5,9 @@
  * and on the cgroup files that move tasks (cgroup escape).
  *
  * Files with no owner are not enforced, so a zoned process still reads the
- * node's shared libraries and /proc. Zoned callers pay two lookups at most:
- * inode owner, then filesystem owner.
+ * node's shared libraries and /proc. Zoned callers find a file's owner in
+ * the inode's cache, or pay two lookups at most: inode owner, then
+ * filesystem owner.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -18,21 +19,23 @@
 static __always_inline int decide_file_of(enum syva_hook hook, struct file *file, __u32 aux, __u32 caller,
 					  __u64 cgroup)
 {
+	struct inode *inode = file->f_inode;
 	struct syva_target t = { .aux = aux };
-	struct syva_inode_key key;
 	__u32 owner;
 
-	if (!file_inode_key(file, &key)) {
+	owner = inode ? zone_of_inode(inode) : SYVA_OWNER_UNREADABLE;
+	if (owner == SYVA_OWNER_UNREADABLE) {
 		count(hook, SYVA_ERROR);
 		return 0;
 	}
-	owner = zone_of_file(&key);
-	if (owner == SYVA_ZONE_NONE) {
+	/* Unowned, or the caller's own (same_zone, for an object with no
+	 * cgroup): allowed before the event's target is read. */
+	if (owner == SYVA_ZONE_NONE || (owner == caller && caller < SYVA_FIRST_STATE_ZONE)) {
 		count(hook, SYVA_ALLOW);
 		return 0;
 	}
-	t.dev = key.dev;
-	t.ino = key.ino;
+	t.dev = inode->i_sb->s_dev;
+	t.ino = inode->i_ino;
 	return decide(hook, caller, cgroup, owner, &t);
 }
 
@@ -155,7 +158,7 @@ static __noinline int file_open_zoned(struct file *file, __u64 cgroup)
 	 * them with the knowledge that they are an exec. */
 	if (file->f_flags & __FMODE_EXEC)
 		return 0;
-	caller = current_zone_of(cgroup);
+	caller = current_zone_of_listed(cgroup);
 	if (caller == SYVA_ZONE_NONE)
 		return 0;
 	denied = decide_file_of(SYVA_HOOK_FILE_OPEN, file, 0, caller, cgroup);

@@ -209,6 +209,14 @@ struct syva_inode_key {
  * superblock of its own, so one entry owns every file in it. */
 typedef __u64 syva_superblock_dev;
 
+/* inode_owner_cache: a file's owner (inode_zone, else superblock_zone) as a
+ * program last found it, kept with the inode: epoch << SYVA_OWNER_ZONE_BITS
+ * | zone. It holds while inode_owner_epoch still holds that epoch, which the
+ * agent advances after every write to either map; epoch 0 is never valid
+ * (new storage reads 0). Zone ids fit below SYVA_MAX_ZONES = 2^14. */
+#define SYVA_OWNER_ZONE_BITS 16
+#define SYVA_OWNER_ZONE_MASK ((1ULL << SYVA_OWNER_ZONE_BITS) - 1)
+
 /* egress_rules key (an LPM trie): the zone, then the destination as an IPv6
  * address (IPv4 as ::ffff:a.b.c.d); prefixlen counts the zone's 32 bits. */
 struct syva_egress_key {

@@ -79,16 +79,16 @@ static __always_inline __u64 *member_slot(__u64 cgroup_id)
  * leave the upper half zero, which the compiler then knows, so it tests
  * the register it returns rather than a zero-extended copy. A copy would
  * hide from the verifier that a program returning the zone after testing
- * it for SYVA_ZONE_NONE returns 0. */
-static __always_inline __u64 zone_word_of_cgroup(__u64 cgroup_id)
+ * it for SYVA_ZONE_NONE returns 0.
+ *
+ * zone_word_of_listed is the part after the slot's count, for a caller that
+ * has read it already. */
+static __always_inline __u64 zone_word_of_listed(__u64 cgroup_id)
 {
 	__u32 slot = cgroup_id & (SYVA_MEMBER_SLOTS - 1);
-	__u64 *members = bpf_map_lookup_elem(&member_slots, &slot);
 	__u64 *cached;
 	__u32 *zone;
 
-	if (members && !*members)
-		return SYVA_ZONE_NONE;
 	cached = bpf_map_lookup_elem(&member_cache, &slot);
 	if (cached) {
 		__u64 entry = *cached;
@@ -98,6 +98,16 @@ static __always_inline __u64 zone_word_of_cgroup(__u64 cgroup_id)
 	}
 	zone = bpf_map_lookup_elem(&zone_membership, &cgroup_id);
 	return zone ? *zone : SYVA_ZONE_NONE;
+}
+
+static __always_inline __u64 zone_word_of_cgroup(__u64 cgroup_id)
+{
+	__u32 slot = cgroup_id & (SYVA_MEMBER_SLOTS - 1);
+	__u64 *members = bpf_map_lookup_elem(&member_slots, &slot);
+
+	if (members && !*members)
+		return SYVA_ZONE_NONE;
+	return zone_word_of_listed(cgroup_id);
 }
 
 static __always_inline __u32 zone_of_cgroup(__u64 cgroup_id)
@@ -115,14 +125,24 @@ const volatile __u32 host_mnt_ns __weak = 0;
  * itself) is the platform's, as it is before any cgroup is zoned. A process
  * cannot go back to the node's mount namespace from a container's: that
  * takes /proc/1/ns/mnt, which no zone may open. */
-static __always_inline __u32 current_zone_of(__u64 cgroup)
+static __always_inline __u32 current_zone_from(__u32 zone)
 {
-	__u32 zone = zone_of_cgroup(cgroup);
-
 	if (zone == SYVA_ZONE_PENDING && host_mnt_ns &&
 	    BPF_CORE_READ(bpf_get_current_task_btf(), nsproxy, mnt_ns, ns.inum) == host_mnt_ns)
 		return SYVA_ZONE_NONE;
 	return zone;
+}
+
+static __always_inline __u32 current_zone_of(__u64 cgroup)
+{
+	return current_zone_from(zone_of_cgroup(cgroup));
+}
+
+/* current_zone_of for a caller whose member slot was just read and is not
+ * empty. */
+static __always_inline __u32 current_zone_of_listed(__u64 cgroup)
+{
+	return current_zone_from(zone_word_of_listed(cgroup));
 }
 
 static __always_inline __u32 current_zone(__u64 *cgroup)
@@ -207,6 +227,43 @@ static __always_inline __u32 zone_of_file(const struct syva_inode_key *key)
 		return SYVA_ZONE_NONE;
 	zone = bpf_map_lookup_elem(&superblock_zone, &key->dev);
 	return zone ? *zone : SYVA_ZONE_NONE;
+}
+
+/* zone_of_file through the answer cached in the inode (inode_owner_cache);
+ * the key is read only when the cache cannot answer. SYVA_OWNER_UNREADABLE
+ * when the inode has no superblock to key it by (the caller counts an
+ * error). The epoch is read before the hashes, so an answer found after one
+ * of the agent's writes never carries an epoch older than that write's.
+ * Storage that cannot be made (memory) costs the lookups, never the answer. */
+#define SYVA_OWNER_UNREADABLE 0xffffffffu
+static __always_inline __u32 zone_of_inode(struct inode *inode)
+{
+	__u32 first = 0;
+	__u64 *epoch_at = bpf_map_lookup_elem(&inode_owner_epoch, &first);
+	__u64 epoch = epoch_at ? *(volatile __u64 *)epoch_at : 0;
+	__u64 *cached = NULL;
+	struct syva_inode_key key;
+	struct super_block *sb;
+	__u32 zone;
+
+	if (epoch) {
+		cached = bpf_inode_storage_get(&inode_owner_cache, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (cached) {
+			__u64 word = *(volatile __u64 *)cached;
+
+			if (word >> SYVA_OWNER_ZONE_BITS == epoch)
+				return word & SYVA_OWNER_ZONE_MASK;
+		}
+	}
+	sb = inode->i_sb;
+	if (!sb)
+		return SYVA_OWNER_UNREADABLE;
+	key.dev = sb->s_dev;
+	key.ino = inode->i_ino;
+	zone = zone_of_file(&key);
+	if (cached)
+		*(volatile __u64 *)cached = epoch << SYVA_OWNER_ZONE_BITS | zone;
+	return zone;
 }
 
 static __always_inline int pair_allowed(__u32 a, __u32 b)

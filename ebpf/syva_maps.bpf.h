@@ -93,6 +93,29 @@ struct {
 	__type(value, __u32);
 } superblock_zone SEC(".maps") __weak;
 
+/* A file's owner cached in its inode (SYVA_OWNER_ZONE_BITS): a zoned
+ * caller opening a file it opened before skips both hashes. The hashes stay
+ * the record, as an inode evicted from the cache takes its entry along. */
+struct {
+	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u64);
+} inode_owner_cache SEC(".maps") __weak;
+
+/* The epoch inode_owner_cache entries must carry to hold. The agent writes
+ * inode_zone and superblock_zone, then advances it with one 64-bit store
+ * through its mapping (a torn value could name an epoch still to come);
+ * the kernel's own inode_zone writer, inode_init_security, clears the one
+ * inode's entry instead. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} inode_owner_epoch SEC(".maps") __weak;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);

@@ -80,59 +80,54 @@ else
 	failed=$((failed + 1))
 fi
 
-# ASan + UBSan unit tests and the libFuzzer targets (test/fuzz) in their own
-# build directory; each of its steps counts as one test.
-echo "=== fuzz and sanitize (clang, ASan + UBSan, libFuzzer)"
-SYVA_SANITIZE_BUILD_DIR="$build-sanitize" bash "$repo/scripts/fuzz-and-sanitize.sh" 2>&1 | tee "$logs/fuzz.log"
-rc=${PIPESTATUS[0]}
-line=$(grep -E '^fuzz-and-sanitize: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$logs/fuzz.log" | tail -n 1)
-if [[ $line =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped ]]; then
-	p=${BASH_REMATCH[1]} f=${BASH_REMATCH[2]} s=${BASH_REMATCH[3]}
-	((rc != 0 && f == 0)) && f=1
-else
-	echo "!!! fuzz-and-sanitize: no summary (exit $rc)"
-	p=0 f=1 s=0 broken=$((broken + 1))
-fi
-echo "--- fuzz: $p passed, $f failed, $s skipped"
-passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
-
-# The Debian root the install suites boot (debootstrap, with the package's
-# dependencies) and the agent's image (deploy/Dockerfile built with buildah
-# from a debootstrap base, which compiles Syva again inside it) are made in
-# the background while the kernel suites run: each kernel VM keeps one core
-# busy (single-threaded TCG), and these use what is left (niced, so the VMs
-# keep theirs).
+# Work that needs no VM runs in the background while the kernel suites run:
+# each kernel VM keeps one core busy (single-threaded TCG), and this uses
+# what is left (niced, so the VMs keep theirs). In order:
+#  - the Debian root the install suites boot (debootstrap, with the
+#    package's dependencies) and the agent's image (deploy/Dockerfile built
+#    with buildah from a debootstrap base, which compiles Syva again in it);
+#  - ASan + UBSan unit tests and the libFuzzer targets (test/fuzz) in their
+#    own build directory, each step counting as one test. The fuzzers run
+#    for a fixed time, so a busy core costs them inputs, never the time.
 deb=$(ls "$build"/syva_*_amd64.deb 2>/dev/null | head -n 1)
 prepare_install_suites() {
+	[[ -n $deb ]] || return 3
 	nice -n 10 bash "$repo/test/vm/debian-root.sh" "$build" "$deb" >"$logs/debian-root.log" 2>&1 || return 1
 	nice -n 10 bash "$repo/scripts/build-image.sh" "$build" >"$logs/build-image.log" 2>&1 || return 2
 }
-prepare_pid=""
-if [[ -n $deb ]]; then
-	echo "=== Debian root and the agent's image: made in the background (logs: $logs/debian-root.log, $logs/build-image.log)"
-	prepare_install_suites &
-	prepare_pid=$!
-fi
+background() {
+	local start=$SECONDS rc
+	prepare_install_suites
+	rc=$?
+	echo "$rc $((SECONDS - start))" >"$logs/prepare.rc"
+	start=$SECONDS
+	SYVA_SANITIZE_BUILD_DIR="$build-sanitize" nice -n 10 bash "$repo/scripts/fuzz-and-sanitize.sh" >"$logs/fuzz.log" 2>&1
+	echo "$? $((SECONDS - start))" >"$logs/fuzz.rc"
+}
+echo "=== in the background: Debian root and the agent's image, then fuzz and sanitize (logs: $logs/debian-root.log, $logs/build-image.log, $logs/fuzz.log)"
+background &
+background_pid=$!
 
 # Every kernel test once per supported kernel, each in its own VM and tallied
 # on its own line. Label and Debian package (test/vm/README.md, "Picking a
 # kernel"); the first run of each downloads and caches its kernel.
 kernel_suite() { # LABEL PACKAGE
-	local label=$1 pkg=$2 name=kernel-$1 rc
+	local label=$1 pkg=$2 name=kernel-$1 rc start=$SECONDS
 	echo "=== $name (in a VM: $pkg, lsm=lockdown,capability,bpf)"
 	# A run that breaks before booting must not leave the last run's skips here.
 	rm -f "$build/vm/out/kernel-skips.txt"
 	# overlay: the rootfs test mounts one, and containerd mounts one per container.
 	# veth: the zone network test joins network namespaces with veth pairs.
 	# --containerd: containerd, runc and a busybox image for the container tests.
-	# --timeout 1800: one suite takes 9-10 min under single-threaded TCG on an
-	# idle machine and over 20 min when the two cores are shared; the default
-	# 600 s is far too close.
+	# --timeout 2700: one suite takes about 20 min under single-threaded TCG
+	# (100 container starts alone take 10-13 min) and 25-30 min when the other
+	# core is busy; the default 600 s is far too close.
 	"$repo/test/vm/run-in-vm.sh" --build-dir "$build" --kernel "$pkg" --modules "overlay veth bridge" --containerd --mem 2048 \
-		--timeout 1800 -- /opt/syva/guest/kernel-tests.sh 2>&1 | tee "$logs/$name.log"
+		--timeout 2700 -- /opt/syva/guest/kernel-tests.sh 2>&1 | tee "$logs/$name.log"
 	rc=${PIPESTATUS[0]}
 	cp "$build/vm/out/kernel-skips.txt" "$logs/$name.skips" 2>/dev/null || : >"$logs/$name.skips"
 	tally "$name" "$logs/$name.log" "$logs/$name.skips" "$rc" 1
+	echo "    took $((SECONDS - start)) s"
 }
 kernel_suite 6.1 linux-image-cloud-amd64       # Debian 12's own kernel
 kernel_suite 6.12 linux-image-6.12-cloud-amd64 # Debian 12's backported 6.12
@@ -149,6 +144,25 @@ rc=${PIPESTATUS[0]}
 cp "$build/vm/out/kernel-skips.txt" "$logs/kernel-5.10.skips" 2>/dev/null || : >"$logs/kernel-5.10.skips"
 tally kernel-5.10 "$logs/kernel-5.10.log" "$logs/kernel-5.10.skips" "$rc"
 
+start=$SECONDS
+wait "$background_pid"
+echo "=== background work: waited $((SECONDS - start)) s for it after the kernel suites"
+
+echo "=== fuzz and sanitize (clang, ASan + UBSan, libFuzzer; ran in the background)"
+cat "$logs/fuzz.log" 2>/dev/null
+read -r rc took <"$logs/fuzz.rc" 2>/dev/null || rc=1 took=0
+echo "    took $took s"
+line=$(grep -E '^fuzz-and-sanitize: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$logs/fuzz.log" 2>/dev/null | tail -n 1)
+if [[ $line =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped ]]; then
+	p=${BASH_REMATCH[1]} f=${BASH_REMATCH[2]} s=${BASH_REMATCH[3]}
+	((rc != 0 && f == 0)) && f=1
+else
+	echo "!!! fuzz-and-sanitize: no summary (exit $rc)"
+	p=0 f=1 s=0 broken=$((broken + 1))
+fi
+echo "--- fuzz: $p passed, $f failed, $s skipped"
+passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+
 # The Debian package (made by scripts/build.sh) installed and run under
 # systemd, and the agent's image run through containerd as the DaemonSet
 # runs it, in the Debian 12 root booted with systemd on each kernel
@@ -156,25 +170,21 @@ tally kernel-5.10 "$logs/kernel-5.10.log" "$logs/kernel-5.10.skips" "$rc"
 # as one test per kernel.
 echo "=== Debian root: the package, the image"
 root_img="" image_files=()
-if [[ -z $deb ]]; then
+read -r rc took <"$logs/prepare.rc" 2>/dev/null || rc=1 took=0
+echo "    made in $took s (exit $rc)"
+if ((rc == 3)); then
 	echo "!!! no syva_*_amd64.deb in $build: scripts/build.sh makes it"
+elif ((rc == 1)); then
+	tail -n 20 "$logs/debian-root.log"
+	echo "!!! making the Debian root failed (log: $logs/debian-root.log)"
 else
-	start=$SECONDS
-	wait "$prepare_pid"
-	rc=$?
-	echo "    waited $((SECONDS - start)) s for the background preparation (exit $rc)"
-	if ((rc == 1)); then
-		tail -n 20 "$logs/debian-root.log"
-		echo "!!! making the Debian root failed (log: $logs/debian-root.log)"
+	root_img=$(tail -n 1 "$logs/debian-root.log")
+	[[ $root_img == *.img ]] || root_img=""
+	tail -n 3 "$logs/build-image.log"
+	if ((rc == 0)); then
+		image_files=(--file "$build/syva-image.tar")
 	else
-		root_img=$(tail -n 1 "$logs/debian-root.log")
-		[[ $root_img == *.img ]] || root_img=""
-		tail -n 3 "$logs/build-image.log"
-		if ((rc == 0)); then
-			image_files=(--file "$build/syva-image.tar")
-		else
-			echo "!!! building the image failed (log: $logs/build-image.log): image-test counts as failed"
-		fi
+		echo "!!! building the image failed (log: $logs/build-image.log): image-test counts as failed"
 	fi
 fi
 install_suite() { # LABEL PACKAGE

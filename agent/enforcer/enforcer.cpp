@@ -18,6 +18,7 @@
 
 #include "enforcer/bpffs.h"
 #include "enforcer/hook_arguments.h"
+#include "enforcer/inode_owner_epoch.h"
 #include "enforcer/kernel_ids.h"
 #include "enforcer/kernel_support.h"
 #include "enforcer/libbpf_log.h"
@@ -109,6 +110,7 @@ void Enforcer::open_and_load() {
   member_slots_ = std::make_unique<MappedMemberSlots>(bpf_map__fd(skel_->maps.member_slots));
   superblock_slots_ = std::make_unique<MappedMemberSlots>(bpf_map__fd(skel_->maps.superblock_slots));
   member_cache_ = std::make_unique<MappedMemberSlots>(bpf_map__fd(skel_->maps.member_cache));
+  inode_owner_epoch_ = std::make_unique<InodeOwnerEpoch>(bpf_map__fd(skel_->maps.inode_owner_epoch));
   // Counts made now (a first start, or an agent that had none) start at 0
   // under keys a previous agent left: counted here, before any program of
   // this agent attaches. Adopted counts must already cover them.
@@ -346,10 +348,12 @@ std::map<uint64_t, uint32_t> Enforcer::members() const {
 
 void Enforcer::set_superblock_owner(uint64_t dev, uint32_t zone) {
   put_counted(skel_->maps.superblock_zone, superblock_slots_->slots(), dev, zone);
+  inode_owner_epoch_->advance();
 }
 
 void Enforcer::remove_superblock_owner(uint64_t dev) {
   remove_counted(skel_->maps.superblock_zone, superblock_slots_->slots(), dev);
+  inode_owner_epoch_->advance();
 }
 
 void Enforcer::set_address_owner(const syva_address& address, uint32_t zone) {

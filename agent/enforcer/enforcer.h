@@ -28,6 +28,7 @@ struct bpf_link;
 namespace syva {
 
 class PinLock;
+class InodeOwnerEpoch;
 class MappedMemberSlots;
 
 struct EnforcerOptions {
@@ -156,6 +157,8 @@ class Enforcer {
   std::unique_ptr<MappedMemberSlots> member_slots_;
   std::unique_ptr<MappedMemberSlots> superblock_slots_;
   std::unique_ptr<MappedMemberSlots> member_cache_;
+  // Advanced after every write to inode_zone or superblock_zone.
+  std::unique_ptr<InodeOwnerEpoch> inode_owner_epoch_;
   // member_cache's order (forget, write, remember) holds only with one
   // writer at a time.
   std::mutex membership_mutex_;

@@ -37,6 +37,7 @@
 #include <spdlog/spdlog.h>
 
 #include "enforcer/enforcer.h"
+#include "enforcer/inode_owner_epoch.h"
 #include "enforcer/map_readers.h"
 #include "enforcer/map_writes.h"
 #include "enforcer/zone_slots.h"
@@ -185,18 +186,22 @@ void Enforcer::write_policy(const CompiledPolicy& compiled, const std::vector<st
 
   // 3. Owned inodes, new before old. A file the kernel made its
   // directory's zone's stays that zone's while the zone keeps its id.
-  for (const auto& [key, zone] : inodes) write_entry(maps.inode_zone, syva_inode_key{key.first, key.second}, zone);
-  auto keeps_id = [&](uint32_t id) {
-    return id >= 1 && id <= slots.size() && id <= was_slots.size() && !slots[id - 1].empty() &&
-           slots[id - 1] == was_slots[id - 1];
-  };
-  for (const auto& key : map_keys<syva_inode_key>(inodes_fd)) {
-    if (inodes.count({key.dev, key.ino})) continue;
-    uint32_t value = 0;
-    if (bpf_map_lookup_elem(inodes_fd, &key, &value) == 0 && (value & SYVA_INODE_INHERITED) &&
-        keeps_id(value & ~SYVA_INODE_INHERITED))
-      continue;
-    remove_entry(maps.inode_zone, key);
+  // Owners cached in inodes stop holding when this ends, however it ends.
+  {
+    EpochAdvanceAtExit advance{*inode_owner_epoch_};
+    for (const auto& [key, zone] : inodes) write_entry(maps.inode_zone, syva_inode_key{key.first, key.second}, zone);
+    auto keeps_id = [&](uint32_t id) {
+      return id >= 1 && id <= slots.size() && id <= was_slots.size() && !slots[id - 1].empty() &&
+             slots[id - 1] == was_slots[id - 1];
+    };
+    for (const auto& key : map_keys<syva_inode_key>(inodes_fd)) {
+      if (inodes.count({key.dev, key.ino})) continue;
+      uint32_t value = 0;
+      if (bpf_map_lookup_elem(inodes_fd, &key, &value) == 0 && (value & SYVA_INODE_INHERITED) &&
+          keeps_id(value & ~SYVA_INODE_INHERITED))
+        continue;
+      remove_entry(maps.inode_zone, key);
+    }
   }
 
   // 4. Egress.
