@@ -236,6 +236,23 @@ static __always_inline __u32 zone_of_file(const struct syva_inode_key *key)
  * of the agent's writes never carries an epoch older than that write's.
  * Storage that cannot be made (memory) costs the lookups, never the answer. */
 #define SYVA_OWNER_UNREADABLE 0xffffffffu
+
+/* An inode_owner_cache entry for an inode that has none, while fewer than
+ * SYVA_OWNER_CACHE_MAX exist; NULL otherwise. Counted before it is made. */
+static __always_inline __u64 *new_owner_entry(struct inode *inode)
+{
+	__u32 first = 0;
+	__u64 *made = bpf_map_lookup_elem(&inode_owner_cached, &first);
+	__u64 *entry;
+
+	if (!made || *(volatile __u64 *)made >= SYVA_OWNER_CACHE_MAX)
+		return NULL;
+	__sync_fetch_and_add(made, 1);
+	entry = bpf_inode_storage_get(&inode_owner_cache, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!entry)
+		__sync_fetch_and_add(made, -1);
+	return entry;
+}
 static __always_inline __u32 zone_of_inode(struct inode *inode)
 {
 	__u32 first = 0;
@@ -247,12 +264,14 @@ static __always_inline __u32 zone_of_inode(struct inode *inode)
 	__u32 zone;
 
 	if (epoch) {
-		cached = bpf_inode_storage_get(&inode_owner_cache, inode, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		cached = bpf_inode_storage_get(&inode_owner_cache, inode, 0, 0);
 		if (cached) {
 			__u64 word = *(volatile __u64 *)cached;
 
 			if (word >> SYVA_OWNER_ZONE_BITS == epoch)
 				return word & SYVA_OWNER_ZONE_MASK;
+		} else {
+			cached = new_owner_entry(inode);
 		}
 	}
 	sb = inode->i_sb;

@@ -116,6 +116,18 @@ struct {
 	__type(value, __u64);
 } inode_owner_epoch SEC(".maps") __weak;
 
+/* How many inodes hold an inode_owner_cache entry, at least: added to
+ * before an entry is made, taken from when an inode that has one is freed.
+ * Entries are charged to the memory cgroup of the agent that made the map,
+ * so none is made past SYVA_OWNER_CACHE_MAX: a zone opening millions of
+ * files of its own costs lookups then, not the agent's memory. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} inode_owner_cached SEC(".maps") __weak;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);

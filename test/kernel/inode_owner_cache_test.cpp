@@ -181,3 +181,36 @@ TEST_CASE("inode_owner_cache: at epoch 0 nothing is cached or believed", "[kerne
   CHECK(err == EPERM);
   CHECK(!word.has_value());
 }
+
+// inode_owner_cached counts the entries, so that no zone can make the
+// agent's memory cgroup pay for one entry per file it opens.
+TEST_CASE("inode_owner_cache: entries are counted as made and as freed; past SYVA_OWNER_CACHE_MAX none is made",
+          "[kernel][file_open][owner-cache]") {
+  REQUIRE_BPF_LSM();
+  const int made_fd = bpf_map__fd(enforcer().skeleton()->maps.inode_owner_cached);
+  const uint32_t first = 0;
+  auto made = [&] {
+    uint64_t n = 0;
+    REQUIRE(bpf_map_lookup_elem(made_fd, &first, &n) == 0);
+    return n;
+  };
+  const auto counted = scratch_file("owner-cache-counted");
+  const auto past_cap = scratch_file("owner-cache-past-cap");
+  apply_policy(false, {{counted, kBeta}, {past_cap, kBeta}});
+  Cgroup alpha("owner-cache-alpha", kAlpha);
+
+  const uint64_t before = made();
+  CHECK(run_in(&alpha, [&] { return open_file(counted); }).err == EPERM);
+  CHECK(cached_word(counted) == cached_now(kBeta));
+  CHECK(made() == before + 1);
+  REQUIRE(unlink(counted.c_str()) == 0);  // the inode is freed with its last name
+  CHECK(made() == before);
+
+  const uint64_t full = SYVA_OWNER_CACHE_MAX, was = made();
+  REQUIRE(bpf_map_update_elem(made_fd, &first, &full, BPF_ANY) == 0);
+  const int err = run_in(&alpha, [&] { return open_file(past_cap); }).err;
+  const auto word = cached_word(past_cap);
+  REQUIRE(bpf_map_update_elem(made_fd, &first, &was, BPF_ANY) == 0);
+  CHECK(err == EPERM);  // the hashes still answer
+  CHECK(!word.has_value());
+}
