@@ -232,14 +232,6 @@ a few instructions. Options not taken:
   becomes a direct value access (no key on the stack, no bounds test, no
   null test), about 12 instructions fewer per hook, about 24 per
   open+close; it needs the agent to pin and adopt the section's map.
-- For a zoned caller, the \`inode_zone\` lookup (about 200 instructions,
-  a miss as much as a hit) is what keeps \`open\` and \`open-unowned\`
-  above their targets: a per-slot count of inode keys before it (as
-  \`member_slots\` does for membership; the kernel writes \`inode_zone\`
-  too, at \`inode_init_security\` and \`inode_free_security\`), or
-  inode-local storage holding a file's owner with an epoch the agent bumps
-  on every ownership change (an inode evicted from the cache loses its
-  storage, so the hash stays the record).
 - Cgroup-local storage (\`BPF_MAP_TYPE_CGRP_STORAGE\`, 6.2+, so 6.12 only
   with the hash kept for 6.1): cannot go stale (the storage is the
   cgroup's), but \`bpf_cgrp_storage_get\` is still a helper call (a
@@ -255,6 +247,46 @@ a few instructions. Options not taken:
   hook for every task and hooks such as \`file_free_security\` and
   \`cred_free\` are not about the caller; a redesign, not a tweak.
 - Merging programs does not apply: each is on a different hook.
+
+### The zoned targets: what was tried
+
+A zoned caller's open()+close() runs, beyond the unzoned exit: its zone
+(\`member_cache\`, one word per slot), the file's owner, one \`allow\`
+counter and the subprogram's call. The owner was two hash lookups
+(\`inode_zone\`, then \`superblock_zone\` behind \`superblock_slots\`),
+about 200 instructions whether they hit or not. Kept:
+
+- **The owner cached in the inode** (\`inode_owner_cache\`, inode local
+  storage: \`epoch << 16 | zone\`). \`file_open\`, \`bprm_check_security\`,
+  \`mmap_file\`, \`file_mprotect\` and \`file_receive\` believe it while
+  \`inode_owner_epoch\` still holds its epoch; the agent advances the
+  epoch after every write to \`inode_zone\` or \`superblock_zone\`, and
+  \`inode_init_security\` clears a new inode's entry. A hit is one helper
+  call (\`bpf_inode_storage_get\`, the storage's cache slot) instead of
+  the hashes; the hashes stay the record. Entries are kernel memory
+  charged to the agent's memory cgroup (two 192-byte slab objects each,
+  the inode's storage and the entry), so at most 131,072 are made (48 MiB;
+  \`inode_owner_cached\` counts them); past that the hashes answer.
+- The inode's key is read only on a miss, and an allowed open (no owner,
+  or the caller's own zone) returns before the deny event's target is
+  filled in.
+- \`file_open\`'s subprogram does not read the member slot again: the
+  entry has just read it.
+
+Measured on 6.12 with \`--per-program yes\` (instructions inside
+\`syva_file_open\` per run, zoned and allowed, \`open\`): 361 with the
+cache alone, 345 with the early allow, 330 without the second slot read,
+318 with the key read only on a miss; unzoned, 121. The tables above have the whole operation. What is left
+cannot meet +8 % for a file no zone owns on 6.12: there the empty programs
+alone add 5.6 % (two trampolines, about 360 instructions), leaving about
+150 instructions for everything Syva does for a zoned caller, and the
+cgroup id helper, the zone's two array reads, the storage helper and the
+counter come to about 260. Closing it would take fewer trampolines on the
+path (a zoned caller's verdict cached per task and file is not safe: a
+task changes cgroup with no hook Syva could use), or dropping the
+\`allow\` counter on this hook, which \`syva status\` and the metrics
+report. On 6.1 the same path costs about the same above the floor, and the
+whole-operation figures move with the kernel states described above.
 
 
 ## How to reproduce

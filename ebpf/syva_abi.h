@@ -216,8 +216,9 @@ typedef __u64 syva_superblock_dev;
  * (new storage reads 0). Zone ids fit below SYVA_MAX_ZONES = 2^14. */
 #define SYVA_OWNER_ZONE_BITS 16
 #define SYVA_OWNER_ZONE_MASK ((1ULL << SYVA_OWNER_ZONE_BITS) - 1)
-/* Entries inode_owner_cache may hold (about 300 bytes of kernel memory
- * each, charged to the agent's memory cgroup). */
+/* Entries inode_owner_cache may hold: two 192-byte slab objects each (the
+ * inode's storage and the entry), charged to the agent's memory cgroup;
+ * 48 MiB at most. */
 #define SYVA_OWNER_CACHE_MAX (1u << 17)
 
 /* egress_rules key (an LPM trie): the zone, then the destination as an IPv6

@@ -229,12 +229,7 @@ static __always_inline __u32 zone_of_file(const struct syva_inode_key *key)
 	return zone ? *zone : SYVA_ZONE_NONE;
 }
 
-/* zone_of_file through the answer cached in the inode (inode_owner_cache);
- * the key is read only when the cache cannot answer. SYVA_OWNER_UNREADABLE
- * when the inode has no superblock to key it by (the caller counts an
- * error). The epoch is read before the hashes, so an answer found after one
- * of the agent's writes never carries an epoch older than that write's.
- * Storage that cannot be made (memory) costs the lookups, never the answer. */
+/* zone_of_inode's answer for an inode it cannot key: no zone has this id. */
 #define SYVA_OWNER_UNREADABLE 0xffffffffu
 
 /* An inode_owner_cache entry for an inode that has none, while fewer than
@@ -253,6 +248,13 @@ static __always_inline __u64 *new_owner_entry(struct inode *inode)
 		__sync_fetch_and_add(made, -1);
 	return entry;
 }
+
+/* zone_of_file through the answer cached in the inode (inode_owner_cache);
+ * the key is read only when the cache cannot answer. SYVA_OWNER_UNREADABLE
+ * when the inode has no superblock to key it by (the caller counts an
+ * error). The epoch is read before the hashes, so an answer found after one
+ * of the agent's writes never carries an epoch older than that write's.
+ * Storage that cannot be made (memory) costs the lookups, never the answer. */
 static __always_inline __u32 zone_of_inode(struct inode *inode)
 {
 	__u32 first = 0;
