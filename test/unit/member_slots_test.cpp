@@ -92,7 +92,7 @@ TEST_CASE("a member moved to another zone (PENDING to its zone) is counted once"
 TEST_CASE("the count is there before the key, and goes only after it", "[member-slots]") {
   Slots s;
   FakeMembership map;
-  map.at_write = [&](uint64_t id) { CHECK(covers(s, map.keys)); };
+  map.at_write = [&](uint64_t) { CHECK(covers(s, map.keys)); };
   REQUIRE(s.slots.put(map, 5, 1) == 0);
   // At the insert the count already covers the key about to exist.
   map.at_write = [&](uint64_t id) {
