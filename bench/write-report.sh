@@ -287,6 +287,12 @@ task changes cgroup with no hook Syva could use), or dropping the
 \`allow\` counter on this hook, which \`syva status\` and the metrics
 report. On 6.1 the same path costs about the same above the floor, and the
 whole-operation figures move with the kernel states described above.
+On 6.12 the own zone's file read +9.8 % (met) in runs of \`open\` alone,
+and up to +11.3 % in runs of every operation; \`--per-program yes\` in
+both kinds of run gives the same 318-320 instructions inside
+\`syva_file_open\` per zoned open, so the difference is the kernel's
+path around the programs (the caller's cgroup is the same in every
+configuration; only its membership changes), not found yet.
 
 
 ## How to reproduce
