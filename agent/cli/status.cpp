@@ -167,6 +167,10 @@ StatusReport read_status(const std::string& pin_path) {
   } else {
     r.problems.push_back(fmt::format("no pinned counters map at {}", pin_path));
   }
+  const uint32_t first = 0;
+  if (PinnedFd cached(pin_path + "/inode_owner_cached");
+      !cached || bpf_map_lookup_elem(cached.get(), &first, &r.owners_cached) != 0)
+    r.problems.push_back(fmt::format("no pinned inode_owner_cached map at {}", pin_path));
   judge_health(r);
   return r;
 }
@@ -202,6 +206,9 @@ std::string format_status_text(const StatusReport& r) {
     out += fmt::format("  {:<20} allow={} deny={} error={}{}\n", h.name + ":", h.counters.allow, h.counters.deny,
                        h.counters.error, h.counters.audit ? fmt::format(" audit={}", h.counters.audit) : "");
   out += fmt::format("dropped events: {}\n", r.dropped_events);
+  out +=
+      fmt::format("file owners cached in inodes: {} of {}{}\n", r.owners_cached, SYVA_OWNER_CACHE_MAX,
+                  r.owners_cached >= SYVA_OWNER_CACHE_MAX ? " (full: zoned opens of other files look owners up)" : "");
   for (const auto& p : r.problems) out += fmt::format("note: {}\n", p);
   return out;
 }
@@ -232,6 +239,8 @@ std::string format_status_json(const StatusReport& r) {
                           {"dropped", h.counters.dropped},
                           {"audit", h.counters.audit}};
   j["dropped_events"] = r.dropped_events;
+  j["owners_cached"] = r.owners_cached;
+  j["owners_cache_max"] = SYVA_OWNER_CACHE_MAX;
   j["problems"] = r.problems;
   return j.dump(2) + "\n";
 }

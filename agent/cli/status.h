@@ -44,6 +44,9 @@ struct StatusReport {
   uint64_t pending = 0;  // cgroups made under a guarded root and not placed (pod cgroups among them)
   std::vector<HookStatus> hooks;
   uint64_t dropped_events = 0;
+  // Files whose owner is cached in their inode, of at most
+  // SYVA_OWNER_CACHE_MAX; past it zoned opens fall back to the hashes.
+  uint64_t owners_cached = 0;
   syva_agent_state agent_state{};
   bool has_agent_state = false;
   Health health = Health::unsafe;

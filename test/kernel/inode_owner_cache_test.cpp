@@ -19,6 +19,7 @@
 #include <fstream>
 #include <optional>
 
+#include "cli/status.h"
 #include "enforcer/kernel_ids.h"
 #include "kernel/zone_fixture.h"
 #include "syva.skel.h"
@@ -203,6 +204,7 @@ TEST_CASE("inode_owner_cache: entries are counted as made and as freed; past SYV
   CHECK(run_in(&alpha, [&] { return open_file(counted); }).err == EPERM);
   CHECK(cached_word(counted) == cached_now(kBeta));
   CHECK(made() == before + 1);
+  CHECK(read_status("/sys/fs/bpf/syva-ktest").owners_cached == made());  // what `syva status` shows
   REQUIRE(unlink(counted.c_str()) == 0);  // the inode is freed with its last name
   CHECK(made() == before);
 
