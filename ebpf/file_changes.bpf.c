@@ -283,7 +283,6 @@ SEC("lsm/inode_free_security")
 int BPF_PROG(syva_inode_free_security, struct inode *inode)
 {
 	struct syva_inode_key key;
-	__u32 first = 0;
 	__u64 *made;
 
 	if (BPF_CORE_READ(inode, i_nlink) == 0 && inode_key(inode, &key))
@@ -291,7 +290,7 @@ int BPF_PROG(syva_inode_free_security, struct inode *inode)
 	/* The kernel frees the inode's inode_owner_cache entry after this
 	 * program: it no longer counts. */
 	if (bpf_inode_storage_get(&inode_owner_cache, inode, 0, 0)) {
-		made = bpf_map_lookup_elem(&inode_owner_cached, &first);
+		made = owner_entries_made();
 		if (made)
 			__sync_fetch_and_add(made, -1);
 	}

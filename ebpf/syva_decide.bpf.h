@@ -195,21 +195,26 @@ static __always_inline __u32 low_address_of(const void *p)
 	return low;
 }
 
-/* Returns 0 when the file has no readable inode (caller counts an error).
- * The device is the kernel's s_dev encoding; user space converts st_dev. */
-static __always_inline int file_inode_key(struct file *file, struct syva_inode_key *key)
+/* Returns 0 when the inode has no superblock to key it by (caller counts
+ * an error). The device is the kernel's s_dev encoding; user space
+ * converts st_dev. */
+static __always_inline int inode_key_of(struct inode *inode, struct syva_inode_key *key)
 {
-	struct inode *inode = file->f_inode;
-	struct super_block *sb;
+	struct super_block *sb = inode->i_sb;
 
-	if (!inode)
-		return 0;
-	sb = inode->i_sb;
 	if (!sb)
 		return 0;
 	key->dev = sb->s_dev;
 	key->ino = inode->i_ino;
 	return 1;
+}
+
+/* inode_key_of for a file, 0 also when it has no inode. */
+static __always_inline int file_inode_key(struct file *file, struct syva_inode_key *key)
+{
+	struct inode *inode = file->f_inode;
+
+	return inode && inode_key_of(inode, key);
 }
 
 /* A file's owner: the zone that owns its inode, else the zone that owns its
@@ -232,12 +237,19 @@ static __always_inline __u32 zone_of_file(const struct syva_inode_key *key)
 /* zone_of_inode's answer for an inode it cannot key: no zone has this id. */
 #define SYVA_OWNER_UNREADABLE 0xffffffffu
 
+/* inode_owner_cached's one count. */
+static __always_inline __u64 *owner_entries_made(void)
+{
+	__u32 first = 0;
+
+	return bpf_map_lookup_elem(&inode_owner_cached, &first);
+}
+
 /* An inode_owner_cache entry for an inode that has none, while fewer than
  * SYVA_OWNER_CACHE_MAX exist; NULL otherwise. Counted before it is made. */
 static __always_inline __u64 *new_owner_entry(struct inode *inode)
 {
-	__u32 first = 0;
-	__u64 *made = bpf_map_lookup_elem(&inode_owner_cached, &first);
+	__u64 *made = owner_entries_made();
 	__u64 *entry;
 
 	if (!made || *(volatile __u64 *)made >= SYVA_OWNER_CACHE_MAX)
@@ -262,7 +274,6 @@ static __always_inline __u32 zone_of_inode(struct inode *inode)
 	__u64 epoch = epoch_at ? *(volatile __u64 *)epoch_at : 0;
 	__u64 *cached = NULL;
 	struct syva_inode_key key;
-	struct super_block *sb;
 	__u32 zone;
 
 	if (epoch) {
@@ -276,11 +287,8 @@ static __always_inline __u32 zone_of_inode(struct inode *inode)
 			cached = new_owner_entry(inode);
 		}
 	}
-	sb = inode->i_sb;
-	if (!sb)
+	if (!inode_key_of(inode, &key))
 		return SYVA_OWNER_UNREADABLE;
-	key.dev = sb->s_dev;
-	key.ino = inode->i_ino;
 	zone = zone_of_file(&key);
 	if (cached)
 		*(volatile __u64 *)cached = epoch << SYVA_OWNER_ZONE_BITS | zone;

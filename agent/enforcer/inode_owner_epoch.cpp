@@ -40,6 +40,4 @@ void InodeOwnerEpoch::advance() {
   } while (!__atomic_compare_exchange_n(word(memory_), &now, next, false, __ATOMIC_RELEASE, __ATOMIC_ACQUIRE));
 }
 
-uint64_t InodeOwnerEpoch::value() const { return __atomic_load_n(word(memory_), __ATOMIC_ACQUIRE); }
-
 }  // namespace syva

@@ -21,7 +21,6 @@ class InodeOwnerEpoch {
   InodeOwnerEpoch& operator=(const InodeOwnerEpoch&) = delete;
   // One 64-bit store: a reader never sees half of two epochs.
   void advance();
-  uint64_t value() const;
 
  private:
   void* memory_;
